@@ -1,0 +1,1 @@
+"""Answer: confidence and abstention, related questions, and the rendered page."""

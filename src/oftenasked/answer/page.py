@@ -1,0 +1,121 @@
+"""The "Often asked" page, rendered as Markdown or as HTML with schema.org FAQPage JSON-LD.
+
+Answers come from scraped pages and are untrusted: raw HTML in them is escaped, never passed
+through, and links keep only safe schemes (markdown-it's defaults with HTML disabled).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from ..models import Page
+
+
+def render_markdown(page: Page) -> str:
+    lines = [f"# Often asked: {page.question}", ""]
+    best = page.answer.best
+    if best is not None:
+        lines += [best.pair.answer, "", f"*Source: {best.pair.source} · confidence {best.score:.2f}*", ""]
+    else:
+        lines += ["No good answer to this question in the knowledge base.", ""]
+        if page.answer.did_you_mean:
+            lines += ["Did you mean:", ""]
+            lines += [f"- {h.pair.question}" for h in page.answer.did_you_mean]
+            lines.append("")
+    if page.related:
+        lines += ["## People also ask", ""]
+        for item in page.related:
+            lines += [f"### {item.pair.question}", "", item.pair.answer, "", f"*Source: {item.pair.source}*", ""]
+    if page.sources:
+        lines += ["## Sources", ""]
+        lines += [f"- {s}" for s in page.sources]
+        lines.append("")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def markdown_to_html(text: str) -> str:
+    """Safe HTML for an answer: raw HTML is escaped and unsafe link schemes are refused."""
+    return _markdown().render(text)
+
+
+def faq_jsonld(page: Page) -> dict[str, object]:
+    entries = []
+    if page.answer.best is not None:
+        entries.append((page.answer.best.pair.question, page.answer.best.pair.answer))
+    entries += [(r.pair.question, r.pair.answer) for r in page.related]
+    return {
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "name": f"Often asked: {page.question}",
+        "mainEntity": [
+            {"@type": "Question", "name": q, "acceptedAnswer": {"@type": "Answer", "text": a}} for q, a in entries
+        ],
+    }
+
+
+def _jsonld_script(data: dict[str, object]) -> str:
+    # "</" must not appear inside a <script> element, whatever the answers contain.
+    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+def _source_link(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(source, quote=True)}" rel="nofollow noopener">{html.escape(source)}</a>'
+    return html.escape(source)
+
+
+def render_html(page: Page) -> str:
+    esc = html.escape
+    title = f"Often asked: {page.question}"
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title>",
+        _jsonld_script(faq_jsonld(page)),
+        "</head><body><main>",
+        f"<h1>{esc(title)}</h1>",
+    ]
+    best = page.answer.best
+    if best is not None:
+        parts += [
+            '<section class="answer">',
+            markdown_to_html(best.pair.answer),
+            f'<p class="source">Source: {_source_link(best.pair.source)} · confidence {best.score:.2f}</p>',
+            "</section>",
+        ]
+    else:
+        parts.append('<p class="no-answer">No good answer to this question in the knowledge base.</p>')
+        if page.answer.did_you_mean:
+            parts.append("<p>Did you mean:</p><ul>")
+            parts += [f"<li>{esc(h.pair.question)}</li>" for h in page.answer.did_you_mean]
+            parts.append("</ul>")
+    if page.related:
+        parts.append('<section class="related"><h2>People also ask</h2>')
+        for item in page.related:
+            parts += [
+                f"<details><summary>{esc(item.pair.question)}</summary>",
+                markdown_to_html(item.pair.answer),
+                f'<p class="source">Source: {_source_link(item.pair.source)}</p></details>',
+            ]
+        parts.append("</section>")
+    if page.sources:
+        parts.append("<footer><h2>Sources</h2><ul>")
+        parts += [f"<li>{_source_link(s)}</li>" for s in page.sources]
+        parts.append("</ul></footer>")
+    parts.append("</main></body></html>")
+    return "\n".join(parts)

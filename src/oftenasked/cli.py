@@ -1,0 +1,260 @@
+"""The ``oftenasked`` command: thin commands over :class:`KnowledgeBase`.
+
+Library errors become ``click.ClickException`` here, at the edge, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+import click
+
+from . import settings as settings_mod
+from .errors import OftenaskedError
+from .kb import KnowledgeBase
+
+KB_OPTION = click.option(
+    "--kb", "kb_path", envvar="OFTENASKED_KB", default=None, metavar="FILE",
+    help="Knowledge base file [env OFTENASKED_KB; default: per-user file, else the bundled starter].",
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def _errors_to_clicks(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except OftenaskedError as exc:
+            raise click.ClickException(exc.message) from None
+
+    return wrapper
+
+
+@contextmanager
+def _open(kb_path: str | None, *, for_writing: bool = False) -> Iterator[KnowledgeBase]:
+    settings = settings_mod.load(kb=kb_path)
+    with KnowledgeBase.open(settings=settings, for_writing=for_writing) as kb:
+        yield kb
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="oftenasked")
+def cli() -> None:
+    """oftenasked: answers to frequently asked questions, from your own FAQ content."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@KB_OPTION
+@click.option("--all-or-nothing", is_flag=True, help="Ingest nothing if any source fails.")
+@click.option("--report", is_flag=True, help="List every pair kept and every block dropped, with the reason.")
+@JSON_OPTION
+@_errors_to_clicks
+def ingest(paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, report: bool, as_json: bool) -> None:
+    """Ingest FAQ files, folders or globs (PATH '-' reads standard input)."""
+    with _open(kb_path, for_writing=True) as kb:
+        bar: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if as_json or not sys.stderr.isatty():
+                return
+            if "bar" not in bar:
+                bar["bar"] = click.progressbar(length=total, label=stage, file=sys.stderr)
+                bar["done"] = 0
+            bar["bar"].update(done - bar["done"])
+            bar["done"] = done
+
+        if paths == ("-",):
+            result = kb.ingest_bytes(sys.stdin.buffer.read(), "<stdin>")
+        else:
+            result = kb.ingest(list(paths), all_or_nothing=all_or_nothing, progress=progress)
+        if "bar" in bar:
+            bar["bar"].render_finish()
+        if as_json:
+            _echo_json(result.to_dict() | {"kb": kb.path})
+        else:
+            for src in result.sources:
+                if src.error:
+                    click.echo(f"error: {src.error}", err=True)
+                    continue
+                click.echo(
+                    f"{src.origin}: {src.kept} pairs ({len(src.added)} added, {len(src.changed)} changed,"
+                    f" {len(src.removed)} removed, {src.unchanged} unchanged), {len(src.dropped)} blocks dropped"
+                )
+                if report:
+                    for pair in kb.store.pairs([r for r in (kb.store.rowid_of(i) for i in src.added + src.changed) if r]):
+                        click.echo(f"  kept   #{pair.position} {pair.question}")
+                    for d in src.dropped:
+                        line = f"line {d.line}: " if d.line else ""
+                        click.echo(f"  dropped {line}{d.text!r} ({d.reason})")
+            click.echo(f"{len(kb)} pairs in {kb.path}; {result.embedded} texts embedded")
+        if result.errors:
+            sys.exit(1)
+
+
+@cli.command()
+@click.argument("question")
+@KB_OPTION
+@click.option("--top", default=None, type=click.IntRange(1, 100), help="How many answers.")
+@click.option("--threshold", default=None, type=click.FloatRange(0, 1), help="Confidence under which no answer is given.")
+@JSON_OPTION
+@_errors_to_clicks
+def ask(question: str, kb_path: str | None, top: int | None, threshold: float | None, as_json: bool) -> None:
+    """Answer a QUESTION from the knowledge base."""
+    with _open(kb_path) as kb:
+        answer = kb.ask(question, top=top, threshold=threshold)
+    if as_json:
+        _echo_json(answer.to_dict())
+        return
+    if not answer.answered:
+        click.echo("No good answer in the knowledge base.")
+        if answer.did_you_mean:
+            click.echo("Did you mean:")
+            for hit in answer.did_you_mean:
+                click.echo(f"  - {hit.pair.question}  ({hit.score:.2f})")
+        return
+    for rank, hit in enumerate(answer.hits, start=1):
+        if rank > 1:
+            click.echo("")
+        click.echo(click.style(f"{hit.pair.question}", bold=True) + f"  [confidence {hit.score:.2f}]")
+        click.echo(hit.pair.answer)
+        click.echo(f"Source: {hit.pair.source}  (id {hit.pair.id})")
+
+
+@cli.command()
+@click.argument("question")
+@KB_OPTION
+@click.option("--top", default=None, type=click.IntRange(0, 50), help="How many related questions.")
+@JSON_OPTION
+@_errors_to_clicks
+def related(question: str, kb_path: str | None, top: int | None, as_json: bool) -> None:
+    """Questions people also ask, with their answers."""
+    with _open(kb_path) as kb:
+        items = kb.related(question, top=top)
+    if as_json:
+        _echo_json([r.to_dict() for r in items])
+        return
+    for item in items:
+        click.echo(click.style(item.pair.question, bold=True))
+        click.echo(item.pair.answer)
+        click.echo(f"Source: {item.pair.source}\n")
+
+
+@cli.command()
+@click.argument("question")
+@KB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@click.option("--top", default=None, type=click.IntRange(0, 50), help="How many related questions.")
+@_errors_to_clicks
+def page(question: str, kb_path: str | None, fmt: str, top: int | None) -> None:
+    """Write the "Often asked" page for a QUESTION."""
+    with _open(kb_path) as kb:
+        result = kb.page(question, related=top)
+    click.echo({"md": result.to_markdown, "html": result.to_html, "json": result.to_json}[fmt]())
+
+
+@cli.command()
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@KB_OPTION
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000))
+@_errors_to_clicks
+def run(queries: str, kb_path: str | None, top: int) -> None:
+    """Print a TREC run for QUERIES.jsonl ({"id","text"} lines): QID Q0 PAIR_ID RANK SCORE oftenasked."""
+    from .evaluate import read_queries
+
+    with _open(kb_path) as kb:
+        for qid, text in read_queries(queries):
+            previous = float("inf")
+            for rank, hit in enumerate(kb.search(text, k=top), start=1):
+                # Strictly decreasing scores, so tools that re-sort by score keep our order.
+                score = min(round(hit.signals["fused"], 6), previous - 1e-6)
+                previous = score
+                click.echo(f"{qid} Q0 {hit.pair.id} {rank} {score:.6f} oftenasked")
+
+
+@cli.command(name="eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.argument("qrels", type=click.Path(exists=True, dir_okay=False))
+@KB_OPTION
+@click.option("--min-grade", default=1, show_default=True, help="Lowest grade that counts as relevant.")
+@JSON_OPTION
+@_errors_to_clicks
+def evaluate(queries: str, qrels: str, kb_path: str | None, min_grade: int, as_json: bool) -> None:
+    """Score the knowledge base on QUERIES.jsonl against QRELS.tsv (MRR@10, nDCG@10, P@1, Recall@10)."""
+    from .evaluate import Evaluation, calibration_table, expected_calibration_error, ranking_metrics, read_qrels, read_queries
+
+    judgements = read_qrels(qrels)
+    asked = [(q, t) for q, t in read_queries(queries) if q in judgements]
+    run_lists: dict[str, list[str]] = {}
+    top: list[tuple[float, bool]] = []
+    with _open(kb_path) as kb:
+        for qid, text in asked:
+            hits = kb.search(text, k=10)
+            run_lists[qid] = [h.pair.id for h in hits]
+            if hits:
+                top.append((hits[0].score, judgements[qid].get(hits[0].pair.id, 0) >= min_grade))
+    result = Evaluation(
+        metrics=ranking_metrics(judgements, run_lists, min_grade) | {"ECE": expected_calibration_error(top)},
+        calibration=calibration_table(top),
+        queries=len(asked),
+    )
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    click.echo(f"{result.queries} queries")
+    for name, value in result.metrics.items():
+        click.echo(f"{name:>10}  {value:.4f}")
+    click.echo("\nthreshold  precision  coverage")
+    for row in result.calibration:
+        click.echo(f"{row['threshold']:>9.1f}  {row['precision']:>9.3f}  {row['coverage']:>8.3f}")
+
+
+@cli.command()
+@KB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@_errors_to_clicks
+def export(kb_path: str | None, fmt: str) -> None:
+    """Print every pair (JSON Lines: id, question, answer, source, alternates, metadata)."""
+    with _open(kb_path) as kb:
+        for line in kb.export_jsonl():
+            click.echo(line)
+
+
+@cli.command()
+@KB_OPTION
+@JSON_OPTION
+@_errors_to_clicks
+def sources(kb_path: str | None, as_json: bool) -> None:
+    """List the sources in the knowledge base."""
+    with _open(kb_path) as kb:
+        items = kb.sources()
+    if as_json:
+        _echo_json(items)
+        return
+    for item in items:
+        click.echo(f"{item['pairs']:>6}  {item['origin']}  ({item['format']}, {item['ingested_at']})")
+
+
+@cli.command()
+@click.argument("origin")
+@KB_OPTION
+@_errors_to_clicks
+def remove(origin: str, kb_path: str | None) -> None:
+    """Remove a source (as listed by 'oftenasked sources') and its pairs."""
+    with _open(kb_path, for_writing=True) as kb:
+        count = kb.remove_source(origin)
+    click.echo(f"removed {origin}: {count} pairs")
+
+
+def main() -> None:
+    cli(prog_name="oftenasked")

@@ -1,0 +1,99 @@
+"""Ingest: read FAQ sources of every format into :class:`RawPair` records.
+
+``read_source`` takes bytes and a name and picks the reader by file name, then by content.
+Readers are pure functions ``(text, origin) -> ReadResult``; storing is the store's job.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ..errors import IngestError
+from .jsonlines import read_jsonlines
+from .plaintext import read_plaintext
+from .records import RawPair, ReadResult
+
+__all__ = ["RawPair", "ReadResult", "Reader", "READERS", "detect_format", "decode", "read_source", "expand_paths"]
+
+Reader = Callable[[str, str], ReadResult]
+
+READERS: dict[str, Reader] = {
+    "text": read_plaintext,
+    "jsonl": read_jsonlines,
+}
+
+_SUFFIXES = {
+    ".txt": "text",
+    ".text": "text",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def decode(data: bytes, origin: str) -> str:
+    """Bytes to text: gzip is unpacked, a BOM honoured, UTF-8 tried, then Windows-1252."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise IngestError(origin, f"damaged gzip data ({exc})") from None
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(origin, "binary data, not a text file")
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Legacy pages are mostly Windows-1252 (a superset of Latin-1 for printable text).
+        return data.decode("cp1252", errors="replace")
+
+
+def detect_format(name: str, text: str) -> str:
+    """The reader for a source: by its file name, else by its first characters."""
+    lowered = name.lower()
+    if lowered.endswith(".gz"):
+        lowered = lowered[:-3]
+    suffix = Path(lowered).suffix
+    if suffix in _SUFFIXES and _SUFFIXES[suffix] in READERS:
+        return _SUFFIXES[suffix]
+    head = text.lstrip()[:1]
+    if head == "{":
+        return "jsonl"
+    return "text"
+
+
+def read_source(data: bytes, origin: str, fmt: str | None = None) -> ReadResult:
+    """Read one source; raises :class:`IngestError` naming the origin on any problem."""
+    if len(data) > MAX_BYTES:
+        raise IngestError(origin, f"too large ({len(data)} bytes; the limit is {MAX_BYTES})")
+    text = decode(data, origin)
+    fmt = fmt or detect_format(origin, text)
+    if fmt not in READERS:
+        raise IngestError(origin, f"unknown format {fmt!r}; known: {', '.join(sorted(READERS))}")
+    result = READERS[fmt](text, origin)
+    if not result.pairs:
+        raise IngestError(origin, "no question-and-answer pairs found")
+    return result
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, found in folders (recursively) or matched by globs, in a stable order."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        elif path.exists():
+            found.append(path)
+        else:
+            matches = sorted(Path(m) for m in glob.glob(str(item), recursive=True))
+            if not matches:
+                raise IngestError(str(item), "no such file")
+            found.extend(m for m in matches if m.is_file())
+    return found

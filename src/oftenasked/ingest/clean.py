@@ -1,0 +1,88 @@
+"""Cleaning: normalise text and recognise the clutter that scraped FAQ pages carry.
+
+Rules are data (pattern, reason) so that the ingest report can say why a block was dropped.
+Cleaning never invents text: it only removes clutter and normalises whitespace and Unicode.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Whole lines that are clutter, with the reason shown in the ingest report.
+LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), reason)
+    for p, reason in (
+        (r"^(you might be interested|you may also like|you may be interested|related posts?|"
+         r"read more|see also|also read|recommended|read next)\s*:?", "cross-link to another page"),
+        (r"^(share( this)?( on (pinterest|facebook|twitter|x|linkedin|whatsapp|reddit|email))?|"
+         r"tweet|pin it)\.?$", "share button"),
+        (r"^leave a (reply|comment)\b", "comment form"),
+        (r"^your email address will not be published", "comment form"),
+        (r"^required fields are marked", "comment form"),
+        (r"^(post comment|cancel reply|save my name, email)", "comment form"),
+        (r"^(comment|name|email|website)\s*\*?$", "comment form"),
+        (r"^ad\s*-?block(er)?\b.*$", "ad-blocker notice"),
+        (r"^detector$", "ad-blocker notice"),
+        (r"^(we|it) (detected|looks like) you.{0,40}ad\s*-?block", "ad-blocker notice"),
+        (r"^please (disable|turn off|whitelist).{0,40}ad\s*-?block", "ad-blocker notice"),
+        (r"^(this (web)?site uses cookies|we use cookies|accept (all )?cookies)", "cookie notice"),
+        (r"^(skip to (main )?content|main menu|toggle navigation|back to top)$", "navigation"),
+        (r"^(advertisement|sponsored( content)?)$", "advertisement"),
+    )
+)
+
+# Clutter glued to the end of a real line ("Bridges. Share on Pinterest.").
+SUFFIX_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"\s*\bShare on (Pinterest|Facebook|Twitter|X|LinkedIn|WhatsApp|Reddit)\.?\s*$", re.IGNORECASE),
+        "share button",
+    ),
+)
+
+# Once one of these starts, the rest of the page is the comment section or page chrome.
+TAIL_REASONS = frozenset({"comment form", "ad-blocker notice"})
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def normalize(text: str) -> str:
+    """NFC-normalise, drop zero-width characters, collapse runs of spaces; keep line breaks."""
+    text = unicodedata.normalize("NFC", text)
+    text = _ZERO_WIDTH.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def clutter_reason(line: str) -> str | None:
+    """Why a whole line is clutter, or None when it is content."""
+    stripped = line.strip()
+    for pattern, reason in LINE_RULES:
+        if pattern.search(stripped):
+            return reason
+    return None
+
+
+def strip_suffix_clutter(line: str) -> tuple[str, str | None, str | None]:
+    """Remove clutter glued to the end of a line: (clean line, removed text, reason)."""
+    for pattern, reason in SUFFIX_RULES:
+        match = pattern.search(line)
+        if match and match.start() > 0:
+            return line[: match.start()].rstrip(), match.group(0).strip(), reason
+    return line, None, None
+
+
+def clean_markdown(text: str) -> str:
+    """Normalise a Markdown answer: tidy lines, at most one blank line between blocks."""
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text)).replace("\r\n", "\n").replace("\r", "\n")
+    out: list[str] = []
+    for raw in text.split("\n"):
+        body = _SPACES.sub(" ", raw.strip())
+        # Leading indentation carries list nesting in Markdown, so it is kept.
+        line = raw[: len(raw) - len(raw.lstrip(" \t"))].replace("\t", "    ") + body if body else ""
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)

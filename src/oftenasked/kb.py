@@ -1,0 +1,410 @@
+"""KnowledgeBase: the façade that the CLI, the HTTP API and Python users call."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from . import settings as settings_mod
+from .answer import confidence
+from .answer.related import select_related
+from .errors import IngestError, InputError
+from .ingest import ReadResult, expand_paths, read_source
+from .ingest.records import stable_id
+from .models import Answer, Hit, IngestReport, Page, Pair, Related, SourceReport
+from .retrieve.chunk import chunks
+from .retrieve.embed import Embedder, default_embedder
+from .retrieve.fusion import Weights
+from .retrieve.index import Candidates, SearchIndex
+from .store import PairRow, Store
+
+MAX_QUESTION_CHARS = 1000
+Filters = Mapping[str, str | Sequence[str]]
+Progress = Callable[[str, int, int], None]
+
+
+class KnowledgeBase:
+    """A knowledge base of Q&A pairs in one SQLite file, and the engine that answers from it.
+
+    >>> kb = KnowledgeBase.open("faq.sqlite")          # doctest: +SKIP
+    >>> kb.ingest(["faq.txt"])                          # doctest: +SKIP
+    >>> kb.ask("Why does my back hurt when I run?").best  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder | None = None,
+        settings: settings_mod.Settings | None = None,
+        weights: Weights | None = None,
+        calibration: confidence.Calibration | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or settings_mod.Settings()
+        self._embedder = embedder
+        self.weights = weights or Weights()
+        self.calibration = calibration or confidence.DEFAULT
+        self._index: SearchIndex | None = None
+        self._lock = threading.RLock()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    # -- opening ------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | Path | None = None,
+        *,
+        embedder: Embedder | None = None,
+        settings: settings_mod.Settings | None = None,
+        for_writing: bool = False,
+    ) -> KnowledgeBase:
+        """Open (or create) a knowledge base file.
+
+        With no path: ``OFTENASKED_KB``, then the per-user file if it exists, then the bundled
+        starter knowledge base (the seed page and MedQuAD), built on first use.
+        """
+        settings = settings or settings_mod.load()
+        resolved = Path(path) if path else resolve_kb_path(settings, for_writing=for_writing)
+        return cls(Store(resolved), embedder=embedder, settings=settings)
+
+    @property
+    def path(self) -> str:
+        return self.store.path
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return self.store.count()
+
+    # -- ingest -------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Iterable[str | Path] | str | Path,
+        *,
+        all_or_nothing: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest files, folders and globs. Re-ingesting a source updates its pairs in place.
+
+        A source that cannot be read is reported (``report.errors``) and the others are still
+        ingested; with ``all_or_nothing`` any error raises and nothing is written. Either way
+        the knowledge base is never half-written.
+        """
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        sources: list[tuple[str, bytes]] = []
+        for path in expand_paths(paths):
+            try:
+                sources.append((str(path.resolve()), path.read_bytes()))
+            except OSError as exc:
+                sources.append((str(path), b""))
+                if all_or_nothing:
+                    raise IngestError(str(path), f"cannot be read ({exc.strerror})") from None
+        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress)
+
+    def ingest_bytes(self, data: bytes, origin: str, fmt: str | None = None) -> IngestReport:
+        """Ingest one source given as bytes (an upload, standard input); ``origin`` names it."""
+        return self.ingest_sources([(origin, data)], all_or_nothing=True, fmt=fmt)
+
+    def ingest_sources(
+        self,
+        sources: Sequence[tuple[str, bytes]],
+        *,
+        all_or_nothing: bool = False,
+        fmt: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        planned: list[tuple[str, ReadResult, list[PairRow]]] = []
+        failed: list[SourceReport] = []
+        claimed: dict[str, str] = {}
+        for origin, data in sources:
+            try:
+                if not data:
+                    raise IngestError(origin, "empty file, or it cannot be read")
+                result = read_source(data, origin, fmt)
+                rows = self._rows(origin, result, claimed)
+                planned.append((origin, result, rows))
+            except IngestError as exc:
+                if all_or_nothing:
+                    raise
+                failed.append(SourceReport(origin=origin, format=fmt or "", kept=0, error=str(exc)))
+        embedded = self._embed_missing([row for _, _, rows in planned for row in rows], progress)
+        reports: list[SourceReport] = []
+        with self._lock, self.store.transaction():
+            self.store.put_vectors(self.embedder.name, embedded)
+            for origin, result, rows in planned:
+                reports.append(self._apply(origin, result, rows))
+            if any(r.added or r.changed or r.removed for r in reports):
+                self.store.bump_generation()
+        return IngestReport(sources=tuple(reports + failed), embedded=len(embedded))
+
+    def _rows(self, origin: str, result: ReadResult, claimed: dict[str, str]) -> list[PairRow]:
+        """Pairs of a source ready to store; ids must be unique in the knowledge base."""
+        rows: list[PairRow] = []
+        seen: dict[str, int | None] = {}
+        name = Path(origin).name
+        for position, raw in enumerate(result.pairs):
+            pair_id = raw.id or stable_id(name, raw.question)
+            if pair_id in seen:
+                if raw.id is None:
+                    pair_id = stable_id(name, f"{raw.question}\x00{position}")
+                else:
+                    raise IngestError(origin, f"id {pair_id!r} repeats line {seen[pair_id]}", line=raw.line, field="id")
+            seen[pair_id] = raw.line
+            pair = Pair(
+                id=pair_id,
+                question=raw.question,
+                answer=raw.answer,
+                source=raw.source or origin,
+                origin=origin,
+                position=position,
+                alternates=tuple(raw.alternates),
+                metadata=dict(raw.metadata),
+            )
+            rows.append(make_row(pair))
+        ids = [r.pair.id for r in rows]
+        owners = self.store.owners(ids)
+        for row in rows:
+            owner = owners.get(row.pair.id) or claimed.get(row.pair.id)
+            if owner is not None and owner != origin:
+                raise IngestError(origin, f"id {row.pair.id!r} already belongs to {owner}", field="id")
+        claimed.update({i: origin for i in ids})
+        return rows
+
+    def _embed_missing(self, rows: list[PairRow], progress: Progress | None) -> dict[str, np.ndarray]:
+        texts = {h: t for row in rows for _, _, t, h in row.texts}
+        cached = self.store.cached_vectors(self.embedder.name, list(texts))
+        todo = [(h, t) for h, t in texts.items() if h not in cached]
+        out: dict[str, np.ndarray] = {}
+        step = 256
+        for start in range(0, len(todo), step):
+            batch = todo[start : start + step]
+            vectors = self.embedder.embed([t for _, t in batch])
+            out.update({h: v for (h, _), v in zip(batch, vectors)})
+            if progress:
+                progress("embedding", min(start + step, len(todo)), len(todo))
+        return out
+
+    def _apply(self, origin: str, result: ReadResult, rows: list[PairRow]) -> SourceReport:
+        before = self.store.source_hashes(origin)
+        source_id = self.store.upsert_source(origin, result.format, result.title)
+        incoming = {r.pair.id: r for r in rows}
+        added = [i for i in incoming if i not in before]
+        changed = [i for i in incoming if i in before and before[i] != incoming[i].content_hash]
+        removed = [i for i in before if i not in incoming]
+        self.store.delete_pairs(removed)
+        self.store.write_pairs(source_id, [incoming[i] for i in added + changed])
+        self.store.set_positions({r.pair.id: r.pair.position for r in rows})
+        return SourceReport(
+            origin=origin,
+            format=result.format,
+            kept=len(rows),
+            added=tuple(added),
+            changed=tuple(changed),
+            removed=tuple(removed),
+            unchanged=len(rows) - len(added) - len(changed),
+            dropped=tuple(result.dropped),
+        )
+
+    # -- reading ------------------------------------------------------------------------
+    def pairs(self) -> list[Pair]:
+        return self.store.pairs()
+
+    def pair(self, pair_id: str) -> Pair:
+        return self.store.pair(pair_id)
+
+    def sources(self) -> list[dict[str, object]]:
+        return self.store.sources()
+
+    def remove_source(self, origin: str) -> int:
+        """Remove a source and its pairs; returns how many pairs went."""
+        with self._lock, self.store.transaction():
+            resolved = origin if self.store.source_hashes(origin) else str(Path(origin).resolve())
+            removed = self.store.remove_source(resolved if self.store.source_hashes(resolved) else origin)
+            self.store.bump_generation()
+        return removed
+
+    def export_jsonl(self) -> Iterable[str]:
+        """The pairs as JSON Lines (id, question, answer, source, alternates, metadata)."""
+        for p in self.store.pairs():
+            record: dict[str, object] = {"id": p.id, "question": p.question, "answer": p.answer, "source": p.source}
+            if p.alternates:
+                record["alternates"] = list(p.alternates)
+            record.update(p.metadata)
+            yield json.dumps(record, ensure_ascii=False)
+
+    # -- answering ----------------------------------------------------------------------
+    @property
+    def index(self) -> SearchIndex:
+        with self._lock:
+            if self._index is None or self._index.generation != self.store.generation():
+                self._index = SearchIndex(self.store, self.embedder)
+            return self._index
+
+    def _vector(self, text: str) -> np.ndarray:
+        cached = self._query_vectors.get(text)
+        if cached is not None:
+            self._query_vectors.move_to_end(text)
+            return cached
+        vector = self.embedder.embed([text])[0]
+        self._query_vectors[text] = vector
+        if len(self._query_vectors) > 1024:
+            self._query_vectors.popitem(last=False)
+        return vector
+
+    def search(
+        self, question: str, k: int = 10, filters: Filters | None = None, mode: Literal["and", "or"] = "and"
+    ) -> list[Hit]:
+        """The ``k`` best pairs for a question, best first, each with its confidence, unfiltered by it."""
+        question = _check_question(question)
+        index = self.index
+        if index.size == 0:
+            return []
+        mask = self._mask(index, filters, mode) if filters else None
+        found = index.search(question, self._vector(question), k, self.weights, mask)
+        return self._hits(index, found)
+
+    def _hits(self, index: SearchIndex, found: Candidates) -> list[Hit]:
+        probabilities = self.calibration.probability(found.signals, found.fused)
+        pairs = self.store.pairs([int(index.rowids[i]) for i in found.order])
+        hits = []
+        for at, pair in enumerate(pairs):
+            text_at = int(found.matched_text[at])
+            hits.append(
+                Hit(
+                    pair=pair,
+                    score=float(probabilities[at]),
+                    matched_question=index.q_texts[text_at] if text_at >= 0 else pair.question,
+                    signals={name: float(values[at]) for name, values in found.signals.items()}
+                    | {"fused": float(found.fused[at])},
+                )
+            )
+        return hits
+
+    def ask(
+        self,
+        question: str,
+        top: int | None = None,
+        *,
+        threshold: float | None = None,
+        filters: Filters | None = None,
+        mode: Literal["and", "or"] = "and",
+    ) -> Answer:
+        """The best answers to a question, or an honest "no good answer" with suggestions."""
+        top = self.settings.top if top is None else top
+        if not 1 <= top <= 100:
+            raise InputError(f"top must be between 1 and 100, got {top}")
+        threshold = self.settings.threshold if threshold is None else threshold
+        if not 0.0 <= threshold <= 1.0:
+            raise InputError(f"threshold must be between 0 and 1, got {threshold}")
+        hits = self.search(question, k=max(top, 3), filters=filters, mode=mode)
+        good = tuple(h for h in hits if h.score >= threshold)[:top]
+        return Answer(
+            question=question.strip(), hits=good, threshold=threshold, did_you_mean=() if good else tuple(hits[:3])
+        )
+
+    def related(self, question: str, top: int | None = None) -> tuple[Related, ...]:
+        """Questions people also ask about the same need, each with its answer; no rephrasings."""
+        top = self.settings.related_top if top is None else top
+        if not 0 <= top <= 50:
+            raise InputError(f"top must be between 0 and 50, got {top}")
+        question = _check_question(question)
+        index = self.index
+        if index.size == 0 or top == 0:
+            return ()
+        vector = self._vector(question)
+        found = index.search(question, vector, min(index.size, 50), self.weights)
+        probabilities = self.calibration.probability(found.signals, found.fused)
+        shown = [int(found.order[0])] if probabilities[0] >= self.settings.threshold else []
+        anchor = index.main_question_vectors[shown[0]] if shown else vector
+        # Relatedness: to the question asked and to the answer given, in equal parts.
+        vectors = index.main_question_vectors
+        relevance = 0.5 * (vectors[found.order] @ vector) + 0.5 * (vectors[found.order] @ anchor)
+        picked = select_related(found.order, relevance, vectors, vector, shown, top)
+        pairs = self.store.pairs([int(index.rowids[i]) for i, _ in picked])
+        return tuple(Related(pair=p, score=float(max(0.0, min(1.0, r)))) for p, (_, r) in zip(pairs, picked))
+
+    def page(self, question: str, related: int | None = None) -> Page:
+        """The "Often asked" page for a question: best answer, related questions, sources."""
+        answer = self.ask(question, top=1)
+        return Page(
+            title=f"Often asked: {answer.question}",
+            question=answer.question,
+            answer=answer,
+            related=self.related(question, top=related),
+        )
+
+    def _mask(self, index: SearchIndex, filters: Filters, mode: str) -> np.ndarray:
+        if mode not in ("and", "or"):
+            raise InputError(f"filter mode must be 'and' or 'or', got {mode!r}")
+        pairs = self.store.pairs([int(r) for r in index.rowids])
+        wanted = {k: {v.lower()} if isinstance(v, str) else {x.lower() for x in v} for k, v in filters.items()}
+        mask = np.zeros(index.size, dtype=bool)
+        for i, p in enumerate(pairs):
+            fields = {k.lower(): v.lower() for k, v in p.metadata.items()}
+            fields.setdefault("source", p.source.lower())
+            fields.setdefault("origin", p.origin.lower())
+            matches = [fields.get(k.lower()) in values for k, values in wanted.items()]
+            mask[i] = all(matches) if mode == "and" else any(matches)
+        return mask
+
+
+def make_row(pair: Pair) -> PairRow:
+    """The stored form of a pair: its content hash and the texts the retrievers search."""
+    content = json.dumps(
+        [pair.question, pair.answer, pair.source, list(pair.alternates), pair.metadata], sort_keys=True
+    )
+    texts: list[tuple[str, int, str, str]] = []
+    for ordinal, text in enumerate([pair.question, *pair.alternates]):
+        texts.append(("q", ordinal, text, _text_hash(text)))
+    for ordinal, text in enumerate(chunks(pair.answer) or [pair.answer]):
+        texts.append(("a", ordinal, text, _text_hash(text)))
+    return PairRow(pair=pair, content_hash=hashlib.sha256(content.encode()).hexdigest(), texts=tuple(texts))
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _check_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})")
+    return question.strip()
+
+
+def resolve_kb_path(settings: settings_mod.Settings, *, for_writing: bool = False) -> Path:
+    """Where the knowledge base lives: setting, then the per-user file, then the starter.
+
+    Writing never goes to the starter: it goes to the per-user file, which then takes over.
+    """
+    if settings.kb:
+        return Path(settings.kb).expanduser()
+    user = settings_mod.default_kb_path()
+    if user.exists() or for_writing:
+        return user
+    from .starter import starter_kb_path
+
+    return starter_kb_path(progress=sys.stderr.isatty())

@@ -1,0 +1,33 @@
+"""Answer chunks: long answers are embedded in passages, and scored by their best passage."""
+
+from __future__ import annotations
+
+import re
+
+CHUNK_WORDS = 90
+"""About 128 word pieces: the length all-MiniLM-L6-v2 was trained on."""
+MAX_CHUNKS = 4
+"""Answers rarely say what they are about after their first few hundred words."""
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def chunks(answer: str, words: int = CHUNK_WORDS, limit: int = MAX_CHUNKS) -> list[str]:
+    """Consecutive passages of about ``words`` words, cut at sentence or line ends."""
+    out: list[str] = []
+    current: list[str] = []
+    count = 0
+    for sentence in (s.strip() for s in _SENTENCE.split(answer)):
+        if not sentence:
+            continue
+        n = len(sentence.split())
+        if current and count + n > words:
+            out.append(" ".join(current))
+            current, count = [], 0
+            if len(out) == limit:
+                return out
+        current.append(sentence)
+        count += n
+    if current and len(out) < limit:
+        out.append(" ".join(current))
+    return out

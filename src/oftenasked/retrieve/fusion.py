@@ -1,0 +1,45 @@
+"""Fusion of retrieval signals into one ranking score: pure functions over score arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the signals in the fused score (fitted on StackFAQ's development half)."""
+
+    question: float = 0.60
+    """Cosine of the query to the pair's closest question phrasing."""
+    answer: float = 0.30
+    """Cosine of the query to the pair's closest answer chunk."""
+    lexical_question: float = 0.06
+    """BM25 on questions, scaled to [0, 1] by the best score of the query."""
+    lexical_answer: float = 0.04
+    """BM25 on answers, scaled likewise."""
+
+
+def scale_by_max(scores: np.ndarray) -> np.ndarray:
+    """Scores divided by the query's best score, so each signal spans [0, 1]."""
+    top = float(scores.max()) if len(scores) else 0.0
+    return scores / top if top > 0 else np.zeros_like(scores)
+
+
+def convex(signals: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
+    """Weighted sum of the signals: the ranking score of every pair."""
+    return (
+        weights.question * signals["question"]
+        + weights.answer * signals["answer"]
+        + weights.lexical_question * signals["lexical_question"]
+        + weights.lexical_answer * signals["lexical_answer"]
+    )
+
+
+def rrf(rankings: list[np.ndarray], n: int, k: int = 60) -> np.ndarray:
+    """Reciprocal-rank fusion of rankings (arrays of pair indexes, best first): the usual baseline."""
+    fused = np.zeros(n, dtype=np.float64)
+    for ranking in rankings:
+        fused[ranking] += 1.0 / (k + np.arange(1, len(ranking) + 1))
+    return fused

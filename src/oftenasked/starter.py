@@ -1,0 +1,75 @@
+"""The bundled starter knowledge base: the seed page and MedQuAD, with precomputed vectors.
+
+It is built once into the user's cache folder (a few seconds: the vectors ship with the
+package, so nothing is embedded) and answers questions until the user ingests their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .store import Store
+
+SOURCES = ("often-asked-lower-back-running.txt", "medquad.jsonl.gz")
+VECTORS = "vectors.npz"
+
+
+def _data(name: str) -> bytes:
+    return resources.files("oftenasked.data.starter").joinpath(name).read_bytes()
+
+
+def load_vectors() -> dict[str, np.ndarray]:
+    """Text hash → vector (float32), from the shipped int8 file."""
+    import io
+
+    with np.load(io.BytesIO(_data(VECTORS))) as data:
+        hashes, codes, scales = data["hashes"], data["codes"], data["scales"]
+    vectors = codes.astype(np.float32) * (scales[:, None] / 127.0)
+    return {str(h): v for h, v in zip(hashes, vectors)}
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha1()
+    for name in (*SOURCES, VECTORS):
+        digest.update(_data(name))
+    return digest.hexdigest()[:12]
+
+
+def starter_kb_path(progress: bool = False) -> Path:
+    """The starter knowledge base file, built on first use."""
+    import platformdirs
+
+    from .kb import KnowledgeBase
+    from .retrieve.embed import MiniLM
+
+    folder = Path(os.environ.get("OFTENASKED_CACHE") or platformdirs.user_cache_dir("oftenasked"))
+    path = folder / f"starter-{fingerprint()}.sqlite"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    if progress:
+        print("oftenasked: building the starter knowledge base (once, a few seconds)...", flush=True)
+    # Build beside the final file and rename, so a half-built file is never seen.
+    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".sqlite.tmp")
+    os.close(handle)
+    try:
+        store = Store(tmp)
+        with store.transaction():
+            store.put_vectors(MiniLM.name, load_vectors())
+        kb = KnowledgeBase(store)
+        kb.ingest_sources([(f"starter:{name}", _data(name)) for name in SOURCES], all_or_nothing=True)
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.db.execute("PRAGMA journal_mode = DELETE")
+        store.close()
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+    return path

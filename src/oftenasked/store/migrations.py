@@ -1,0 +1,49 @@
+"""Numbered schema migrations. Append new ones; never edit one that has shipped."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sources, pairs, the texts that are embedded, and a content-addressed vector cache.
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        origin TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        title TEXT,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE pairs (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        source TEXT NOT NULL,
+        alternates TEXT NOT NULL DEFAULT '[]',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        content_hash TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX pairs_source ON pairs(source_id, position);
+    -- What the retriever searches: each question phrasing ('q') and answer chunk ('a').
+    CREATE TABLE texts (
+        pair_rowid INTEGER NOT NULL REFERENCES pairs(rowid) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('q', 'a')),
+        ordinal INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        PRIMARY KEY (pair_rowid, kind, ordinal)
+    );
+    -- Vectors by model and text hash: unchanged text is never embedded twice.
+    CREATE TABLE vectors (
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta(key, value) VALUES ('generation', '0');
+    """,
+)

@@ -1,0 +1,249 @@
+"""The SQLite store: one file, WAL mode, numbered migrations, all writes in transactions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import NotFoundError, OftenaskedError
+from ..models import Pair
+from .migrations import MIGRATIONS
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """A pair ready to be written, with the texts to search and its content hash."""
+
+    pair: Pair
+    content_hash: str
+    texts: tuple[tuple[str, int, str, str], ...]
+    """(kind, ordinal, text, text_hash) for each question phrasing and answer chunk."""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """Plain tables that can be inspected with any SQLite tool."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = str(path)
+        if self.path != ":memory:" and not readonly:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
+        try:
+            self.db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA busy_timeout = 5000")
+            if not readonly:
+                self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise OftenaskedError(f"{self.path}: not an oftenasked knowledge base ({exc})") from None
+
+    # -- schema -------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise OftenaskedError(
+                f"{self.path}: schema version {version} is newer than this oftenasked ({len(MIGRATIONS)})"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                for statement in _split_sql(MIGRATIONS[number]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing: on any exception the knowledge base stays as it was."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- reading ------------------------------------------------------------------------
+    def generation(self) -> int:
+        """A counter bumped by every change, so derived indexes know when they are stale."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM pairs").fetchone()[0])
+
+    def pairs(self, rowids: Sequence[int] | None = None) -> list[Pair]:
+        """Pairs in knowledge-base order, or the pairs of the given rowids in that order."""
+        sql = _PAIR_SELECT
+        if rowids is None:
+            rows = self.db.execute(sql + " ORDER BY p.rowid").fetchall()
+            return [_pair(r) for r in rows]
+        wanted = list(rowids)
+        rows = self.db.execute(
+            sql + f" WHERE p.rowid IN ({','.join('?' * len(wanted))})", wanted
+        ).fetchall() if wanted else []
+        by_rowid = {r[0]: _pair(r) for r in rows}
+        return [by_rowid[i] for i in wanted if i in by_rowid]
+
+    def pair(self, pair_id: str) -> Pair:
+        row = self.db.execute(_PAIR_SELECT + " WHERE p.id = ?", (pair_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no pair with id {pair_id!r}")
+        return _pair(row)
+
+    def rowid_of(self, pair_id: str) -> int | None:
+        row = self.db.execute("SELECT rowid FROM pairs WHERE id = ?", (pair_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def source_hashes(self, origin: str) -> dict[str, str]:
+        """Pair id → content hash for the pairs an origin holds now."""
+        rows = self.db.execute(
+            "SELECT p.id, p.content_hash FROM pairs p JOIN sources s ON s.id = p.source_id WHERE s.origin = ?",
+            (origin,),
+        )
+        return dict(rows.fetchall())
+
+    def owners(self, ids: Sequence[str]) -> dict[str, str]:
+        """Pair id → origin, for those of ``ids`` that already exist."""
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self.db.execute(
+                "SELECT p.id, s.origin FROM pairs p JOIN sources s ON s.id = p.source_id"
+                f" WHERE p.id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update(dict(rows.fetchall()))
+        return out
+
+    def sources(self) -> list[dict[str, object]]:
+        rows = self.db.execute(
+            "SELECT s.origin, s.format, s.title, s.ingested_at, count(p.rowid) FROM sources s"
+            " LEFT JOIN pairs p ON p.source_id = s.id GROUP BY s.id ORDER BY s.id"
+        )
+        return [
+            {"origin": o, "format": f, "title": t, "ingested_at": at, "pairs": n} for o, f, t, at, n in rows
+        ]
+
+    def search_texts(self) -> list[tuple[int, str, int, str, str]]:
+        """(pair rowid, kind, ordinal, text, text hash) for every searchable text, grouped by pair."""
+        return self.db.execute(
+            "SELECT pair_rowid, kind, ordinal, text, text_hash FROM texts ORDER BY pair_rowid, kind DESC, ordinal"
+        ).fetchall()
+
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({','.join('?' * len(chunk))})",
+                [model, *chunk],
+            )
+            for text_hash, blob in rows:
+                out[text_hash] = np.frombuffer(blob, dtype=np.float16)
+        return out
+
+    # -- writing (call inside transaction()) --------------------------------------------
+    def bump_generation(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        self.db.executemany(
+            "INSERT OR IGNORE INTO vectors(model, text_hash, vector) VALUES (?, ?, ?)",
+            [(model, h, v.astype(np.float16).tobytes()) for h, v in vectors.items()],
+        )
+
+    def upsert_source(self, origin: str, fmt: str, title: str | None) -> int:
+        self.db.execute(
+            "INSERT INTO sources(origin, format, title, ingested_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(origin) DO UPDATE SET format = excluded.format, title = excluded.title,"
+            " ingested_at = excluded.ingested_at",
+            (origin, fmt, title, now()),
+        )
+        return int(self.db.execute("SELECT id FROM sources WHERE origin = ?", (origin,)).fetchone()[0])
+
+    def write_pairs(self, source_id: int, rows: Sequence[PairRow]) -> None:
+        """Insert new pairs and replace changed ones, keeping their first ingestion time."""
+        stamp = now()
+        for row in rows:
+            p = row.pair
+            self.db.execute(
+                "INSERT INTO pairs(id, source_id, position, question, answer, source, alternates, metadata,"
+                " content_hash, ingested_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET source_id = excluded.source_id, position = excluded.position,"
+                " question = excluded.question, answer = excluded.answer, source = excluded.source,"
+                " alternates = excluded.alternates, metadata = excluded.metadata,"
+                " content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+                (
+                    p.id, source_id, p.position, p.question, p.answer, p.source,
+                    json.dumps(list(p.alternates), ensure_ascii=False),
+                    json.dumps(p.metadata, ensure_ascii=False, sort_keys=True),
+                    row.content_hash, p.ingested_at or stamp, stamp,
+                ),
+            )
+            rowid = self.db.execute("SELECT rowid FROM pairs WHERE id = ?", (p.id,)).fetchone()[0]
+            self.db.execute("DELETE FROM texts WHERE pair_rowid = ?", (rowid,))
+            self.db.executemany(
+                "INSERT INTO texts(pair_rowid, kind, ordinal, text, text_hash) VALUES (?, ?, ?, ?, ?)",
+                [(rowid, kind, ordinal, text, h) for kind, ordinal, text, h in row.texts],
+            )
+
+    def set_positions(self, positions: dict[str, int]) -> None:
+        self.db.executemany("UPDATE pairs SET position = ? WHERE id = ?", [(v, k) for k, v in positions.items()])
+
+    def delete_pairs(self, ids: Sequence[str]) -> None:
+        self.db.executemany("DELETE FROM pairs WHERE id = ?", [(i,) for i in ids])
+
+    def remove_source(self, origin: str) -> int:
+        row = self.db.execute("SELECT id FROM sources WHERE origin = ?", (origin,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no source {origin!r} in the knowledge base")
+        count = self.db.execute("SELECT count(*) FROM pairs WHERE source_id = ?", (row[0],)).fetchone()[0]
+        self.db.execute("DELETE FROM sources WHERE id = ?", (row[0],))
+        return int(count)
+
+
+_PAIR_SELECT = (
+    "SELECT p.rowid, p.id, p.question, p.answer, p.source, s.origin, p.position, p.alternates,"
+    " p.metadata, p.ingested_at FROM pairs p JOIN sources s ON s.id = p.source_id"
+)
+
+
+def _pair(row: tuple) -> Pair:  # type: ignore[type-arg]
+    _, pair_id, question, answer, source, origin, position, alternates, metadata, ingested_at = row
+    return Pair(
+        id=pair_id,
+        question=question,
+        answer=answer,
+        source=source,
+        origin=origin,
+        position=position,
+        alternates=tuple(json.loads(alternates)),
+        metadata=json.loads(metadata),
+        ingested_at=ingested_at,
+    )
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration (which holds no ';' inside literals), comments removed."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
