@@ -8,15 +8,17 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from . import settings as settings_mod
+from . import usage
 from .answer import confidence
 from .answer.related import select_related
-from .errors import IngestError, InputError
+from .errors import IngestError, InputError, NotFoundError
 from .ingest import ReadResult, expand_paths, read_source
 from .ingest.records import stable_id
 from .models import Answer, Hit, IngestReport, Page, Pair, Related, SourceReport
@@ -55,6 +57,7 @@ class KnowledgeBase:
         self._index: SearchIndex | None = None
         self._lock = threading.RLock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -263,14 +266,16 @@ class KnowledgeBase:
             return self._index
 
     def _vector(self, text: str) -> np.ndarray:
-        cached = self._query_vectors.get(text)
-        if cached is not None:
-            self._query_vectors.move_to_end(text)
-            return cached
+        with self._cache_lock:  # the HTTP API asks from many threads at once
+            cached = self._query_vectors.get(text)
+            if cached is not None:
+                self._query_vectors.move_to_end(text)
+                return cached
         vector = self.embedder.embed([text])[0]
-        self._query_vectors[text] = vector
-        if len(self._query_vectors) > 1024:
-            self._query_vectors.popitem(last=False)
+        with self._cache_lock:
+            self._query_vectors[text] = vector
+            if len(self._query_vectors) > 1024:
+                self._query_vectors.popitem(last=False)
         return vector
 
     def search(
@@ -354,6 +359,88 @@ class KnowledgeBase:
             answer=answer,
             related=self.related(question, top=related),
         )
+
+    # -- editing and learning from use (the HTTP API's pairs, feedback and stats) ---------
+    def update_pair(
+        self,
+        pair_id: str,
+        *,
+        question: str | None = None,
+        answer: str | None = None,
+        source: str | None = None,
+        alternates: Sequence[str] | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> Pair:
+        """Edit one pair in place; fields left as None keep their value.
+
+        The pair stays with its origin, so re-ingesting that origin replaces the edit.
+        """
+        with self._lock:
+            current = self.store.pair(pair_id)
+            updated = replace(
+                current,
+                question=_check_question(current.question if question is None else question),
+                answer=current.answer if answer is None else answer,
+                source=current.source if source is None else source,
+                alternates=current.alternates if alternates is None else tuple(alternates),
+                metadata=current.metadata if metadata is None else dict(metadata),
+            )
+            if not updated.answer.strip():
+                raise InputError("the answer is empty")
+            row = make_row(updated)
+            embedded = self._embed_missing([row], None)
+            source_id = self.store.db.execute("SELECT source_id FROM pairs WHERE id = ?", (pair_id,)).fetchone()[0]
+            with self.store.transaction():
+                self.store.put_vectors(self.embedder.name, embedded)
+                self.store.write_pairs(int(source_id), [row])
+                self.store.bump_generation()
+            return self.store.pair(pair_id)
+
+    def delete_pair(self, pair_id: str) -> Pair:
+        """Delete one pair; returns it. Re-ingesting its origin brings it back."""
+        with self._lock:
+            pair = self.store.pair(pair_id)
+            with self.store.transaction():
+                self.store.delete_pairs([pair_id])
+                self.store.bump_generation()
+            return pair
+
+    def record_query(self, answer: Answer) -> None:
+        """Log an asked question (text, answer id, confidence, time) unless the query log is off."""
+        if not self.settings.query_log:
+            return
+        best = answer.best
+        with self._lock:
+            usage.log_query(
+                self.store.db, answer.question, best.pair.id if best else None, best.score if best else None,
+                answer.answered,
+            )
+
+    def record_feedback(
+        self, question: str, pair_id: str, helpful: bool | None = None, better_id: str | None = None
+    ) -> usage.Feedback:
+        """Store feedback on an answer: helpful or not, or the id of the answer that was right."""
+        feedback = usage.Feedback(question=question, pair_id=pair_id, helpful=helpful, better_id=better_id)
+        with self._lock:
+            for wanted in (pair_id, better_id):
+                if wanted is not None and self.store.rowid_of(wanted) is None:
+                    raise NotFoundError(f"no pair with id {wanted!r}")
+            usage.record_feedback(self.store.db, feedback)
+        return feedback
+
+    def stats(self) -> dict[str, object]:
+        """Pairs, sources, questions asked and unanswered, feedback totals."""
+        with self._lock:
+            queries = usage.query_stats(self.store.db)
+            return {
+                "pairs": self.store.count(),
+                "sources": len(self.store.sources()),
+                "questions_asked": queries.asked,
+                "unanswered": queries.unanswered,
+                "top_unanswered": queries.top_unanswered,
+                "feedback": usage.feedback_counts(self.store.db),
+                "query_log": self.settings.query_log,
+            }
 
     def _mask(self, index: SearchIndex, filters: Filters, mode: str) -> np.ndarray:
         if mode not in ("and", "or"):

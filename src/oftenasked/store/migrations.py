@@ -46,4 +46,25 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO meta(key, value) VALUES ('generation', '0');
     """,
+    # 2: what is really asked (no personal data: question text, answer given, confidence, time) and feedback.
+    """
+    CREATE TABLE queries (
+        id INTEGER PRIMARY KEY,
+        asked_at TEXT NOT NULL,
+        question TEXT NOT NULL,
+        answer_id TEXT,
+        confidence REAL,
+        answered INTEGER NOT NULL
+    );
+    CREATE INDEX queries_asked_at ON queries(asked_at);
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        given_at TEXT NOT NULL,
+        question TEXT NOT NULL,
+        pair_id TEXT NOT NULL,
+        helpful INTEGER,
+        better_id TEXT
+    );
+    CREATE INDEX feedback_pair ON feedback(pair_id);
+    """,
 )

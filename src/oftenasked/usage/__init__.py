@@ -1,0 +1,10 @@
+"""Learning from use: the query log (what is really asked) and feedback on answers.
+
+Both live in the knowledge base's SQLite file (migration 2), hold no personal data and are
+written through the KnowledgeBase, which serialises writes on its lock.
+"""
+
+from .feedback import Feedback, feedback_counts, record_feedback
+from .querylog import QueryLogStats, log_query, query_stats
+
+__all__ = ["Feedback", "QueryLogStats", "feedback_counts", "log_query", "query_stats", "record_feedback"]

@@ -1,0 +1,57 @@
+"""The query log: question text, the answer given, its confidence and the time; nothing personal.
+
+No IP address, user agent, cookie or session id is ever stored. Users opt out with the
+``query_log`` setting (``OFTENASKED_QUERY_LOG=0``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+MAX_LOGGED_CHARS = 1000
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def log_query(
+    db: sqlite3.Connection, question: str, answer_id: str | None, confidence: float | None, answered: bool
+) -> None:
+    """Append one asked question. Call it outside any other transaction (autocommit)."""
+    db.execute(
+        "INSERT INTO queries(asked_at, question, answer_id, confidence, answered) VALUES (?, ?, ?, ?, ?)",
+        (_now(), question.strip()[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered)),
+    )
+
+
+@dataclass(frozen=True)
+class QueryLogStats:
+    """How many questions were asked, how many went unanswered, and the most frequent unanswered ones."""
+
+    asked: int
+    unanswered: int
+    top_unanswered: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"asked": self.asked, "unanswered": self.unanswered, "top_unanswered": self.top_unanswered}
+
+
+def query_stats(db: sqlite3.Connection, top: int = 10) -> QueryLogStats:
+    """Counts over the whole log; unanswered questions grouped by their lower-cased text."""
+    asked, unanswered = db.execute(
+        "SELECT count(*), coalesce(sum(answered = 0), 0) FROM queries"
+    ).fetchone()
+    rows = db.execute(
+        "SELECT min(question), count(*) AS n, max(asked_at) FROM queries WHERE answered = 0"
+        " GROUP BY lower(question) ORDER BY n DESC, max(asked_at) DESC LIMIT ?",
+        (top,),
+    ).fetchall()
+    return QueryLogStats(
+        asked=int(asked),
+        unanswered=int(unanswered),
+        top_unanswered=[{"question": q, "count": int(n), "last_asked": at} for q, n, at in rows],
+    )
