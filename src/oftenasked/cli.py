@@ -191,7 +191,14 @@ def run(queries: str, kb_path: str | None, top: int) -> None:
 @_errors_to_clicks
 def evaluate(queries: str, qrels: str, kb_path: str | None, min_grade: int, as_json: bool) -> None:
     """Score the knowledge base on QUERIES.jsonl against QRELS.tsv (MRR@10, nDCG@10, P@1, Recall@10)."""
-    from .evaluate import Evaluation, calibration_table, expected_calibration_error, ranking_metrics, read_qrels, read_queries
+    from .evaluate import (
+        Evaluation,
+        calibration_table,
+        expected_calibration_error,
+        ranking_metrics,
+        read_qrels,
+        read_queries,
+    )
 
     judgements = read_qrels(qrels)
     asked = [(q, t) for q, t in read_queries(queries) if q in judgements]

@@ -66,7 +66,7 @@ class Evaluation:
 def ranking_metrics(qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, list[str]], min_grade: int = 1) -> dict[str, float]:
     """MRR@10, nDCG@10, P@1 and Recall@10 of ranked lists (best first) against judgements."""
     import ir_measures
-    from ir_measures import P, R, RR, nDCG
+    from ir_measures import RR, P, R, nDCG
 
     measures = [RR(rel=min_grade) @ 10, nDCG @ 10, P(rel=min_grade) @ 1, R(rel=min_grade) @ 10]
     # Scores that follow our order exactly: trec_eval re-sorts by score and breaks ties by id.

@@ -1,0 +1,264 @@
+"""The FastAPI application: routes thin over KnowledgeBase, one error shape, the web page.
+
+Route functions are plain ``def``: FastAPI runs them in its thread pool, so a slow call never
+blocks the event loop. The KnowledgeBase is shared; its writes hold its lock, and its reads are
+safe to run side by side (tests/test_api_concurrency.py checks answers under load).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from .. import __version__
+from ..answer.page import markdown_to_html
+from ..errors import InputError, OftenaskedError
+from ..kb import MAX_QUESTION_CHARS, KnowledgeBase
+from . import schemas, shapes
+from .config import ServerConfig
+from .guard import Guard
+from .responses import JSON, error
+
+log = logging.getLogger(__name__)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": schemas.ErrorBody, "description": "A bad request, in the one error shape"},
+    "5XX": {"model": schemas.ErrorBody, "description": "A server error, in the one error shape"},
+}
+Question = Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question asked.")]
+
+
+def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
+    app = FastAPI(
+        title="oftenasked",
+        version=__version__,
+        summary="Answers to frequently asked questions, with a calibrated confidence and related questions.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        responses=ERRORS,
+    )
+    _errors(app)
+    _static(app)
+
+    def writer(request: Request) -> None:
+        """Write endpoints need the operator's bearer token; with none configured, writes are off."""
+        if not config.token:
+            raise OftenaskedError_(403, "writes are disabled: start the server with --token or OFTENASKED_TOKEN")
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), config.token.encode()):
+            raise OftenaskedError_(401, "this endpoint needs 'Authorization: Bearer <token>'")
+
+    Writer = Depends(writer)
+
+    @app.get("/health", response_model=schemas.Health, tags=["service"])
+    def health() -> Response:
+        """Liveness and the size of the knowledge base."""
+        return JSON({"status": "ok", "version": __version__, "pairs": len(kb)})
+
+    @app.post("/ask", response_model=schemas.AskResponse, tags=["answer"])
+    def ask(body: schemas.AskRequest) -> Response:
+        """The best answers to a question (QnA Maker generateAnswer shape), with related questions."""
+        filters: dict[str, list[str]] = {}
+        for item in body.strictFilters:
+            filters.setdefault(item.name, []).append(item.value)
+        answer = kb.ask(
+            body.question,
+            top=body.top,
+            threshold=body.scoreThreshold,
+            filters=filters or None,
+            mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
+        )
+        related = kb.related(body.question, top=body.related) if body.related else ()
+        kb.record_query(answer)
+        return JSON(shapes.ask_response(answer, related))
+
+    @app.get("/related", response_model=schemas.RelatedResponse, tags=["answer"])
+    def related(question: Question, top: Annotated[int, Query(ge=0, le=config.max_top)] = 5) -> Response:
+        """Questions people also ask about the same need, each with its answer."""
+        items = kb.related(question, top=top)
+        return JSON({"question": question.strip(), "related": [shapes.related_item(r) for r in items]})
+
+    @app.get(
+        "/page",
+        tags=["answer"],
+        responses={200: {"content": {"text/markdown": {}, "text/html": {}, "application/json": {}}}},
+    )
+    def page(
+        question: Question,
+        format: Annotated[schemas.Format, Query()] = "html",  # noqa: A002 (the query parameter's name)
+        related: Annotated[int, Query(ge=0, le=config.max_top)] = 5,
+    ) -> Response:
+        """The "Often asked" page for a question: Markdown, HTML (with FAQPage JSON-LD) or JSON."""
+        result = kb.page(question, related=related)
+        if format == "md":
+            return Response(result.to_markdown(), media_type="text/markdown; charset=utf-8")
+        if format == "json":
+            return JSON(result.to_dict())
+        return Response(_styled(result.to_html()), media_type="text/html; charset=utf-8")
+
+    @app.get("/q/{question:path}", include_in_schema=False)
+    def often_asked(question: Annotated[str, Path(min_length=1, max_length=MAX_QUESTION_CHARS)]) -> Response:
+        """The "Often asked" page at a stable, shareable URL."""
+        return Response(_styled(kb.page(question).to_html()), media_type="text/html; charset=utf-8")
+
+    @app.post("/ingest", tags=["write"], dependencies=[Writer], status_code=201)
+    async def ingest(
+        request: Request,
+        filename: Annotated[str | None, Query(max_length=200, description="Name of the uploaded file.")] = None,
+        format: Annotated[str | None, Query(max_length=20)] = None,  # noqa: A002
+    ) -> Response:
+        """Upload a file as the body (with ``?filename=``), or JSON ``{"origin", "pairs": [...]}``.
+
+        Re-sending the same file name or origin updates its pairs in place. Needs the write token.
+        """
+        raw = await request.body()
+        if filename is not None:
+            name = PurePosixPath(filename.replace("\\", "/")).name
+            if not name or name in {".", ".."}:
+                raise InputError("the filename is empty")
+            origin, data, fmt = f"upload:{name}", raw, format
+        else:
+            if "json" not in request.headers.get("content-type", ""):
+                raise InputError("send a file with ?filename=NAME, or JSON {\"pairs\": [...]}")
+            try:
+                parsed = schemas.IngestPairs.model_validate_json(raw)
+            except ValidationError as exc:
+                raise RequestValidationError(exc.errors()) from None
+            origin = f"api:{parsed.origin}"
+            data = b"\n".join(orjson.dumps(p.model_dump(exclude_none=True)) for p in parsed.pairs)
+            fmt = "jsonl"
+        from starlette.concurrency import run_in_threadpool
+
+        report = await run_in_threadpool(kb.ingest_bytes, data, origin, fmt)
+        return JSON(report.to_dict(), status_code=201)
+
+    @app.get("/pairs", response_model=schemas.PairList, tags=["pairs"])
+    def pairs(
+        offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> Response:
+        """Pairs in knowledge-base order, a page at a time."""
+        everything = kb.pairs()
+        shown = everything[offset : offset + limit]
+        return JSON({"total": len(everything), "offset": offset, "pairs": [p.to_dict() for p in shown]})
+
+    PairId = Annotated[str, Path(min_length=1, max_length=200)]
+
+    @app.get("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["pairs"])
+    def get_pair(pair_id: PairId) -> Response:
+        """One pair by id."""
+        return JSON(kb.pair(pair_id).to_dict())
+
+    @app.put("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["write"], dependencies=[Writer])
+    def put_pair(pair_id: PairId, body: schemas.PairUpdate) -> Response:
+        """Edit a pair; fields left out keep their value. Needs the write token."""
+        updated = kb.update_pair(pair_id, **body.model_dump(exclude_unset=True, exclude_none=True))
+        return JSON(updated.to_dict())
+
+    @app.delete("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["write"], dependencies=[Writer])
+    def delete_pair(pair_id: PairId) -> Response:
+        """Delete a pair (re-ingesting its source brings it back). Needs the write token."""
+        return JSON(kb.delete_pair(pair_id).to_dict())
+
+    @app.post("/feedback", response_model=schemas.FeedbackOut, status_code=201, tags=["usage"])
+    def feedback(body: schemas.FeedbackIn) -> Response:
+        """Was the answer helpful? Or which other answer was right (``better_id``)."""
+        recorded = kb.record_feedback(body.question, body.id, helpful=body.helpful, better_id=body.better_id)
+        return JSON({"ok": True, "feedback": recorded.to_dict()}, status_code=201)
+
+    @app.get("/stats", response_model=schemas.StatsOut, tags=["usage"])
+    def stats() -> Response:
+        """Pairs, sources, questions asked, unanswered questions, feedback totals."""
+        return JSON(kb.stats())
+
+    # Imported here so that the markdown renderer is warm before the first request.
+    markdown_to_html("warm-up")
+    guarded: Any = Guard(app, config)
+    if config.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        guarded = CORSMiddleware(
+            guarded, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["authorization", "content-type"],
+        )
+    guarded.fastapi = app  # so tests and tools can reach the app behind the middleware
+    return guarded
+
+
+class OftenaskedError_(OftenaskedError):  # noqa: N801
+    """An error with an explicit status (401, 403) raised by the HTTP layer itself."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _errors(app: FastAPI) -> None:
+    """Every failure, ours or the framework's, leaves in the one error shape."""
+
+    @app.exception_handler(OftenaskedError)
+    async def ours(request: Request, exc: OftenaskedError) -> Response:
+        if exc.status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc.message)
+        headers = {"www-authenticate": "Bearer"} if exc.status == 401 else None
+        return error(exc.status, exc.message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error(400, _validation_message(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = f"no such endpoint: {request.method} {request.url.path}"
+        return error(exc.status_code, message, dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return error(500, "internal server error")
+
+
+def _validation_message(errors: Any) -> str:
+    parts = []
+    for item in list(errors)[:5]:
+        loc = [str(x) for x in item.get("loc", ()) if x not in ("body", "query", "path")]
+        where = ".".join(loc) or "body"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}")
+    return "invalid request: " + "; ".join(parts)
+
+
+def _styled(html_page: str) -> str:
+    """The page's HTML with the site's stylesheet and a way back to the search box."""
+    return html_page.replace(
+        "</head>", '<link rel="stylesheet" href="/static/app.css"></head>', 1
+    ).replace("<main>", '<main class="page"><p><a href="/">← Ask another question</a></p>', 1)
+
+
+def _static(app: FastAPI) -> None:
+    """The web page: three files read once, served with their types; no build step."""
+    folder = resources.files("oftenasked") / "web"
+    files = {
+        "/": ("index.html", "text/html; charset=utf-8"),
+        "/static/app.css": ("app.css", "text/css; charset=utf-8"),
+        "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    }
+    for route, (name, media_type) in files.items():
+        content = folder.joinpath(name).read_bytes()
+
+        def serve(content: bytes = content, media_type: str = media_type) -> Response:
+            return Response(content, media_type=media_type, headers={"cache-control": "no-cache"})
+
+        app.add_api_route(route, serve, methods=["GET"], include_in_schema=False)

@@ -1,0 +1,430 @@
+"""HTML FAQ pages, from a clean FAQ block to a whole saved page full of clutter.
+
+Strategies, most explicit first; each claims the elements it used so that no pair is counted twice:
+
+1. the structured layer: schema.org FAQPage JSON-LD (any number of blocks, ``@graph`` too) and
+   microdata (``itemtype=".../Question"``, ``itemprop=name/acceptedAnswer/text``);
+2. accordions of site builders (Yoast ``schema-faq-section``, Elementor, Bootstrap collapse, ARIA
+   ``aria-controls``, Rank Math and other ``*question``/``*answer`` class pairs);
+3. ``<details>/<summary>`` (WordPress ``wp-block-details`` too) and ``<dl>/<dt>/<dd>``;
+4. headings (h2-h6) or bold lines ending in "?" followed by answer blocks (and, when a page has
+   none of those, plain paragraphs ending in "?").
+
+Before the visible strategies run, page chrome is removed and reported with a reason: navigation,
+headers and footers, sidebars, cookie notices, share buttons, related-post lists, comment forms and
+ads. The parser is lxml's (libxml2); nothing on the page is executed or fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lxml import html as lxml_html
+from lxml.etree import ParserError, _Element
+
+from ..errors import IngestError
+from ..models import Dropped
+from .clean import normalize
+from .convert import BLOCK_TAGS, SKIP_TAGS, Converter, element_text, join_blocks
+from .jsonfile import faq_from_jsonld
+from .records import RawPair, ReadResult
+
+_CLAIMED = "data-oftenasked-claimed"
+_MAX_QUESTION = 300
+_MAX_REPORTED = 300
+
+_CLASS_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(r"(?:^|[-_\s])(?:" + words + r")(?:$|[-_\s])"), reason)
+    for words, reason in (
+        (r"cookies?|cookie-?notice|consent|gdpr|cmplz|onetrust|cookiebar|cc-window", "cookie notice"),
+        (r"adblock|adblocker|ad-blocker|adblock-notice", "ad-blocker notice"),
+        (r"share|shares|sharing|social|sharedaddy|addtoany|a2a|ssba|heateor|sharethis|shariff|social-icons",
+         "share button"),
+        (r"comments?|respond|commentform|comment-respond|disqus|reply", "comment form"),
+        (r"related|relatedposts|yarpp|read-more|readmore|recommended|more-posts|post-navigation|you-may-like|"
+         r"popular-posts|recent-posts", "cross-link to another page"),
+        (r"ad|ads|advert|adverts|advertisement|adsbygoogle|adsense|sponsor|sponsored|dfp|ad-slot|adslot|"
+         r"taboola|outbrain|promo", "advertisement"),
+        (r"nav|navbar|navigation|menu|breadcrumbs?|sidebar|widget-area|skip-link|pagination|site-header|"
+         r"site-footer|masthead|topbar|toc|newsletter|subscribe|widget", "navigation"),
+    )
+)
+_TAG_REASONS = {"nav": "navigation", "header": "navigation", "footer": "navigation", "aside": "navigation"}
+_ROLE_REASONS = {"navigation": "navigation", "banner": "navigation", "contentinfo": "navigation",
+                 "complementary": "navigation", "search": "navigation"}
+_NEVER_DROPPED = frozenset({"html", "body", "main", "article"})
+_FAQ_MARKERS = (
+    ".//details | .//*[contains(translate(@class,'FAQ','faq'),'faq') or contains(translate(@id,'FAQ','faq'),'faq')"
+    " or contains(@class,'accordion') or contains(@itemtype,'Question') or contains(@class,'elementor-toggle')]"
+)
+_Q_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:question|tab-title|toggle-title|accordion-button|accordion-header|accordion-title|"
+    r"accordion-toggle|accordion-trigger|card-header|panel-heading|faq-q|faq-title|faq-item-title)(?:$|[-_\s])"
+)
+_A_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:answer|tab-content|toggle-content|accordion-body|accordion-collapse|accordion-content|"
+    r"accordion-panel|card-body|panel-body|panel-collapse|collapse|faq-a|faq-content)(?:$|[-_\s])"
+)
+_BOLD_QUESTION = re.compile(r"^\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?\?)\*\*\s*(?:\n|$)")
+_Q_PREFIX = re.compile(r"^(?:Q|Question)\s*\d*\s*[:.)]\s*|^\d{1,3}[.)]\s+", re.IGNORECASE)
+_A_PREFIX = re.compile(r"^\*{0,2}(?:A|Answer)\s*[:.]\s*\*{0,2}\s*", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+def _classes(el: _Element) -> str:
+    return f"{el.get('class', '')} {el.get('id', '')}".lower()
+
+
+def _clean_question(text: str) -> str:
+    return _Q_PREFIX.sub("", normalize(text).replace("\n", " ").strip()).strip()
+
+
+def _clean_answer(markdown: str) -> str:
+    return _A_PREFIX.sub("", markdown, count=1).strip()
+
+
+def question_key(question: str) -> str:
+    """What makes two phrasings the same question when found twice on a page."""
+    return re.sub(r"[^\w]+", " ", _clean_question(question).lower()).strip()
+
+
+def _report(el: _Element, reason: str) -> Dropped | None:
+    text = element_text(el)
+    if not text:
+        return None
+    if len(text) > _MAX_REPORTED:
+        text = text[: _MAX_REPORTED - 1].rstrip() + "…"
+    return Dropped(text, reason, el.sourceline)
+
+
+def _claim(*elements: _Element) -> None:
+    for el in elements:
+        el.set(_CLAIMED, "1")
+
+
+def _claimed(el: _Element) -> bool:
+    return bool(el.xpath(f"ancestor-or-self::*[@{_CLAIMED}]"))
+
+
+# -- structured layer -----------------------------------------------------------------------
+def _jsonld(root: _Element, convert: Converter, dropped: list[Dropped]) -> list[RawPair]:
+    pairs: list[RawPair] = []
+    for script in root.xpath("//script[contains(translate(@type,'LDJSON','ldjson'),'ld+json')]"):
+        raw = (script.text or "").strip()
+        raw = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$", "", raw).strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            dropped.append(Dropped(f"JSON-LD block: {exc.msg}", "malformed JSON-LD", script.sourceline))
+            continue
+        pairs.extend(faq_from_jsonld(data, script.sourceline, convert.fragment))
+    return pairs
+
+
+def _own(el: _Element, scope: _Element) -> bool:
+    """True when ``el`` belongs to ``scope`` and not to an item nested inside it."""
+    owner = next(iter(el.xpath("ancestor::*[@itemscope][1]")), None)
+    return owner is scope
+
+
+def _microdata(root: _Element, convert: Converter) -> list[RawPair]:
+    pairs: list[RawPair] = []
+    for item in root.xpath("//*[@itemscope][contains(@itemtype,'schema.org/Question')]"):
+        names = [n for n in item.xpath(".//*[@itemprop='name']") if _own(n, item)]
+        question = ""
+        if names:
+            question = names[0].get("content") if names[0].tag == "meta" else element_text(names[0])
+        answers = item.xpath(
+            ".//*[contains(concat(' ',normalize-space(@itemprop),' '),' acceptedAnswer ')"
+            " or contains(concat(' ',normalize-space(@itemprop),' '),' suggestedAnswer ')]"
+        )
+        if not question or not answers:
+            continue
+        texts = [t for t in answers[0].xpath(".//*[@itemprop='text']") if _own(t, answers[0])]
+        holder = texts[0] if texts else answers[0]
+        answer = holder.get("content") if holder.tag == "meta" else convert.elements([holder])
+        if answer:
+            pairs.append(RawPair(question=_clean_question(question), answer=answer, line=item.sourceline))
+        _claim(item)
+    return pairs
+
+
+# -- clutter --------------------------------------------------------------------------------
+def _clutter_reason(el: _Element) -> str | None:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag in _NEVER_DROPPED:
+        return None
+    classes = _classes(el)
+    for pattern, reason in _CLASS_RULES:
+        if pattern.search(classes):
+            return reason
+    role = (el.get("role") or "").lower()
+    if role in _ROLE_REASONS:
+        return _ROLE_REASONS[role]
+    if tag == "form":
+        return "comment form" if "comment" in (el.get("action") or "") + classes else "form"
+    return _TAG_REASONS.get(tag)
+
+
+def _strip_clutter(root: _Element, dropped: list[Dropped]) -> None:
+    for el in list(root.iter("script", "style", "noscript", "iframe", "template", "svg", "object", "embed")):
+        if el.getparent() is not None:
+            el.drop_tree()
+    body = root.find("body")
+    page_chars = len(element_text(body if body is not None else root)) or 1
+    doomed: list[tuple[_Element, str]] = []
+
+    def visit(el: _Element) -> None:
+        for child in el:
+            if not isinstance(child.tag, str) or child.get(_CLAIMED):
+                continue
+            reason = _clutter_reason(child)
+            # The page's main wrapper, or a block holding the FAQ itself, is never chrome.
+            if reason and not child.xpath(_FAQ_MARKERS) and len(element_text(child)) < 0.5 * page_chars:
+                doomed.append((child, reason))
+            else:
+                visit(child)
+
+    visit(root)
+    for el, reason in doomed:
+        report = _report(el, reason)
+        if report:
+            dropped.append(report)
+        el.drop_tree()
+
+
+# -- visible strategies ------------------------------------------------------------------------
+def _target(el: _Element, root: _Element) -> _Element | None:
+    for node in [el, *el.iterdescendants()]:
+        if not isinstance(node.tag, str):
+            continue
+        for attr in ("aria-controls", "data-target", "data-bs-target", "href"):
+            value = (node.get(attr) or "").strip()
+            ident = value.lstrip("#") if attr != "aria-controls" else value
+            if (attr == "aria-controls" or value.startswith("#")) and ident:
+                found = root.xpath("//*[@id=$i]", i=ident)
+                if found and found[0] is not el and el not in found[0].iterancestors():
+                    return found[0]
+    return None
+
+
+def _accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]]:
+    found: list[tuple[_Element, RawPair]] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or not _Q_CLASS.search(el.get("class", "").lower()) or _claimed(el):
+            continue
+        if any(_A_CLASS.search(d.get("class", "").lower()) for d in el.iterdescendants() if isinstance(d.tag, str)):
+            continue  # a wrapper holding both question and answer
+        answer_el = _target(el, root)
+        if answer_el is None:
+            sibling = el.getnext()
+            while sibling is not None and not isinstance(sibling.tag, str):
+                sibling = sibling.getnext()
+            if sibling is not None and _A_CLASS.search(sibling.get("class", "").lower()):
+                answer_el = sibling
+        if answer_el is None or _claimed(answer_el):
+            continue
+        question = _clean_question(element_text(el))
+        answer = _clean_answer(convert.elements([answer_el]))
+        if question and answer and len(question) <= _MAX_QUESTION:
+            found.append((el, RawPair(question=question, answer=answer, line=el.sourceline)))
+            _claim(el, answer_el)
+    return found
+
+
+def _details(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]]:
+    found: list[tuple[_Element, RawPair]] = []
+    for el in root.iter("details"):
+        summary = next((c for c in el if isinstance(c.tag, str) and c.tag.lower() == "summary"), None)
+        if summary is None or _claimed(el):
+            continue
+        question = _clean_question(element_text(summary))
+        answer = _clean_answer(convert.content(el, exclude=(summary,)))
+        if question and answer:
+            found.append((el, RawPair(question=question, answer=answer, line=el.sourceline)))
+            _claim(el)
+    return found
+
+
+def _definition_lists(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]]:
+    found: list[tuple[_Element, RawPair]] = []
+    for dl in root.iter("dl"):
+        if _claimed(dl):
+            continue
+        items = dl.xpath("./dt|./dd|./div/dt|./div/dd")
+        terms = [i for i in items if i.tag == "dt"]
+        asked = sum(element_text(t).endswith("?") for t in terms)
+        if not terms or (asked * 2 < len(terms) and "faq" not in _classes(dl)):
+            continue
+        groups: list[tuple[_Element, list[_Element]]] = []
+        for item in items:
+            if item.tag == "dt":
+                groups.append((item, []))
+            elif groups:
+                groups[-1][1].append(item)
+        for term, definitions in groups:
+            question = _clean_question(element_text(term))
+            answer = _clean_answer(convert.elements(definitions))
+            if question and answer:
+                found.append((term, RawPair(question=question, answer=answer, line=term.sourceline)))
+        _claim(dl)
+    return found
+
+
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_LEAF_BLOCKS = frozenset({"p", "ul", "ol", "pre", "blockquote", "dl", "address"})
+Block = tuple[str, int, str, "int | None"]
+
+
+def _has_blocks(el: _Element) -> bool:
+    return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el)
+
+
+def _flatten(el: _Element, convert: Converter, out: list[Block]) -> None:
+    """The page as a flat list of ('h', level, text, line) headings and ('c', 0, markdown, line) blocks."""
+    run: list[object] = [el.text] if el.text else []
+
+    def flush() -> None:
+        markdown = join_blocks(convert.run(run))
+        if markdown:
+            out.append(("c", 0, markdown, el.sourceline))
+        run.clear()
+
+    for child in el:
+        tag = child.tag.lower() if isinstance(child.tag, str) else ""
+        if not tag or child.get(_CLAIMED) or tag in SKIP_TAGS:
+            pass
+        elif tag in _HEADINGS:
+            flush()
+            text = element_text(child)
+            if text:
+                out.append(("h", _HEADINGS[tag], text, child.sourceline))
+        elif tag in BLOCK_TAGS:
+            flush()
+            if tag in _LEAF_BLOCKS or not _has_blocks(child):
+                markdown = convert.elements([child])
+                if markdown:
+                    out.append(("c", 0, markdown, child.sourceline))
+            else:
+                _flatten(child, convert, out)
+        else:
+            run.append(child)
+        if child.tail:
+            run.append(child.tail)
+    flush()
+
+
+def _headings(root: _Element, convert: Converter, dropped: list[Dropped], plain: bool) -> list[RawPair]:
+    body = root.find("body") if root.find("body") is not None else root
+    flat: list[Block] = []
+    _flatten(body, convert, flat)
+    blocks: list[Block] = []
+    for kind, level, text, line in flat:
+        if kind == "c":
+            bold = _BOLD_QUESTION.match(text)
+            if bold:
+                blocks.append(("q", 7, bold.group(1), line))
+                rest = text[bold.end() :].strip()
+                if rest:
+                    blocks.append(("c", 0, rest, line))
+                continue
+            if plain and "\n" not in text and text.endswith("?") and len(text) <= _MAX_QUESTION:
+                blocks.append(("q", 8, text.replace("\\", ""), line))
+                continue
+        if kind == "h" and text.endswith("?") and level > 1 and len(text) <= _MAX_QUESTION:
+            blocks.append(("q", level, text, line))
+            continue
+        blocks.append((kind, level, text, line))
+    pairs: list[RawPair] = []
+    current: tuple[str, int, int | None] | None = None
+    answer: list[str] = []
+
+    def finish() -> None:
+        if current is None:
+            return
+        text = _clean_answer(join_blocks(answer))
+        if text:
+            pairs.append(RawPair(question=_clean_question(current[0]), answer=text, line=current[2]))
+        else:
+            dropped.append(Dropped(current[0], "question without an answer", current[2]))
+
+    for kind, level, text, line in blocks:
+        if kind == "q":
+            finish()
+            current, answer = (text, level, line), []
+        elif kind == "h":
+            if current is not None and level > current[1]:
+                answer.append(f"**{text}**")
+                continue
+            finish()
+            current, answer = None, []
+            dropped.append(Dropped(text, "heading outside the questions", line))
+        elif current is not None:
+            answer.append(text)
+        else:
+            dropped.append(Dropped(_short(text), "text outside the questions", line))
+    finish()
+    return pairs
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_REPORTED else text[: _MAX_REPORTED - 1].rstrip() + "…"
+
+
+# -- the reader -------------------------------------------------------------------------------
+def _title(root: _Element) -> str | None:
+    for path in ("//h1", "//title"):
+        found = root.xpath(path)
+        if found:
+            text = element_text(found[0])
+            if text:
+                return text
+    return None
+
+
+def parse(text: str, origin: str) -> _Element:
+    """Parse an HTML page; an empty or unparsable one is an :class:`IngestError`."""
+    text = _XML_DECL.sub("", text, count=1)
+    if not text.strip():
+        raise IngestError(origin, "empty page")
+    try:
+        return lxml_html.document_fromstring(text)
+    except (ParserError, ValueError) as exc:
+        raise IngestError(origin, f"not a readable HTML page ({exc})") from None
+
+
+def read_html(text: str, origin: str) -> ReadResult:
+    """Read the Q&A pairs of an HTML page; clutter is dropped and reported."""
+    root = parse(text, origin)
+    dropped: list[Dropped] = []
+    base = origin if origin.startswith(("http://", "https://")) else None
+    base_el = root.xpath("//base[@href]")
+    if base_el and base_el[0].get("href", "").startswith(("http://", "https://")):
+        base = base_el[0].get("href")
+    convert = Converter(base, dropped)
+    title = _title(root)
+    structured = _jsonld(root, convert, dropped) + _microdata(root, convert)
+    _strip_clutter(root, dropped)
+    visible = _accordions(root, convert) + _details(root, convert) + _definition_lists(root, convert)
+    everything = list(root.iter())  # holds the element proxies, so that their ids stay theirs
+    order = {id(el): i for i, el in enumerate(everything)}
+    visible.sort(key=lambda item: order.get(id(item[0]), 0))
+    found = [pair for _, pair in visible]
+    outside: list[Dropped] = []
+    found += _headings(root, convert, outside, plain=False)
+    if not structured and not found:
+        outside = []
+        found = _headings(root, convert, outside, plain=True)
+    dropped.extend(outside)
+    pairs: list[RawPair] = []
+    seen: set[str] = set()
+    for pair in structured + found:
+        key = question_key(pair.question)
+        if key and key not in seen:
+            seen.add(key)
+            pairs.append(pair)
+    return ReadResult(format="html", pairs=pairs, dropped=dropped, title=title)

@@ -1,0 +1,43 @@
+"""Shared fixtures: real SQLite knowledge bases, with the fast test embedder or the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oftenasked import KnowledgeBase
+from oftenasked.retrieve.embed import HashEmbedder, default_embedder
+from oftenasked.store import Store
+
+# The shared data sets sit beside the project's checkout (and beside CI's clone).
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SEED = DATA / "seed" / "often-asked-lower-back-running.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the real per-user knowledge base or cache; share one starter build per run."""
+    home = tmp_path_factory.getbasetemp() / "home"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("OFTENASKED_KB", raising=False)
+    monkeypatch.delenv("OFTENASKED_CACHE", raising=False)
+
+
+@pytest.fixture
+def hash_kb(tmp_path: Path) -> KnowledgeBase:
+    """An empty knowledge base with the deterministic bag-of-words embedder (fast)."""
+    kb = KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder())
+    yield kb
+    kb.close()
+
+
+@pytest.fixture(scope="session")
+def seed_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The seed page ingested with the real model."""
+    path = tmp_path_factory.mktemp("seed") / "kb.sqlite"
+    kb = KnowledgeBase(Store(path), embedder=default_embedder())
+    kb.ingest([SEED])
+    yield kb
+    kb.close()
