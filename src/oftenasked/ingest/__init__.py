@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import IngestError
+from .html import read_html
 from .jsonlines import read_jsonlines
 from .plaintext import read_plaintext
 from .records import RawPair, ReadResult
+from .sniff import sniff
 
 __all__ = ["RawPair", "ReadResult", "Reader", "READERS", "detect_format", "decode", "read_source", "expand_paths"]
 
@@ -23,6 +25,7 @@ Reader = Callable[[str, str], ReadResult]
 READERS: dict[str, Reader] = {
     "text": read_plaintext,
     "jsonl": read_jsonlines,
+    "html": read_html,
 }
 
 _SUFFIXES = {
@@ -30,6 +33,9 @@ _SUFFIXES = {
     ".text": "text",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
 }
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -60,12 +66,12 @@ def detect_format(name: str, text: str) -> str:
     if lowered.endswith(".gz"):
         lowered = lowered[:-3]
     suffix = Path(lowered).suffix
-    if suffix in _SUFFIXES and _SUFFIXES[suffix] in READERS:
-        return _SUFFIXES[suffix]
-    head = text.lstrip()[:1]
-    if head == "{":
-        return "jsonl"
-    return "text"
+    if suffix in _SUFFIXES and _SUFFIXES[suffix] in READERS and _SUFFIXES[suffix] != "text":
+        return _SUFFIXES[suffix]  # a .txt may hold anything: its content decides
+    fmt = sniff(text)
+    if fmt == "tsv" and "tsv" not in READERS:
+        fmt = "csv"
+    return fmt if fmt in READERS else "jsonl" if fmt == "json" and "jsonl" in READERS else "text"
 
 
 def read_source(data: bytes, origin: str, fmt: str | None = None) -> ReadResult:

@@ -25,7 +25,7 @@ from lxml.etree import ParserError, _Element
 
 from ..errors import IngestError
 from ..models import Dropped
-from .clean import normalize
+from .clean import clutter_reason, normalize
 from .convert import BLOCK_TAGS, SKIP_TAGS, Converter, element_text, join_blocks
 from .jsonfile import faq_from_jsonld
 from .records import RawPair, ReadResult
@@ -46,8 +46,9 @@ _CLASS_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"popular-posts|recent-posts", "cross-link to another page"),
         (r"ad|ads|advert|adverts|advertisement|adsbygoogle|adsense|sponsor|sponsored|dfp|ad-slot|adslot|"
          r"taboola|outbrain|promo", "advertisement"),
+        (r"votes?|voting|feedback|helpful|was-this-helpful|article-rating", "feedback widget"),
         (r"nav|navbar|navigation|menu|breadcrumbs?|sidebar|widget-area|skip-link|pagination|site-header|"
-         r"site-footer|masthead|topbar|toc|newsletter|subscribe|widget", "navigation"),
+         r"site-footer|masthead|topbar|toc|newsletter|subscribe", "navigation"),
     )
 )
 _TAG_REASONS = {"nav": "navigation", "header": "navigation", "footer": "navigation", "aside": "navigation"}
@@ -218,21 +219,38 @@ def _accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawP
             continue
         if any(_A_CLASS.search(d.get("class", "").lower()) for d in el.iterdescendants() if isinstance(d.tag, str)):
             continue  # a wrapper holding both question and answer
-        answer_el = _target(el, root)
-        if answer_el is None:
-            sibling = el.getnext()
-            while sibling is not None and not isinstance(sibling.tag, str):
-                sibling = sibling.getnext()
-            if sibling is not None and _A_CLASS.search(sibling.get("class", "").lower()):
-                answer_el = sibling
-        if answer_el is None or _claimed(answer_el):
-            continue
         question = _clean_question(element_text(el))
-        answer = _clean_answer(convert.elements([answer_el]))
+        answer_el = _target(el, root)
+        if answer_el is not None and not _claimed(answer_el):
+            answer, used = convert.elements([answer_el]), [el, answer_el]
+        else:
+            answer, used = _answer_beside(el, convert)
+        answer = _clean_answer(answer)
         if question and answer and len(question) <= _MAX_QUESTION:
             found.append((el, RawPair(question=question, answer=answer, line=el.sourceline)))
-            _claim(el, answer_el)
+            _claim(*used)
     return found
+
+
+def _answer_beside(el: _Element, convert: Converter) -> tuple[str, list[_Element]]:
+    """The answer next to an accordion title: its item's other content, or the siblings up to the next title."""
+    sibling = el.getnext()
+    while sibling is not None and not isinstance(sibling.tag, str):
+        sibling = sibling.getnext()
+    if sibling is None or not _A_CLASS.search(sibling.get("class", "").lower()) or _claimed(sibling):
+        return "", []
+    parent = el.getparent()
+    titles = [c for c in parent if isinstance(c.tag, str) and _Q_CLASS.search(c.get("class", "").lower())]
+    if parent is not None and len(titles) == 1 and parent.tag not in ("body", "main", "article"):
+        return convert.content(parent, exclude=(el,)), [parent]
+    parts: list[_Element] = []
+    while sibling is not None:
+        if isinstance(sibling.tag, str):
+            if _Q_CLASS.search(sibling.get("class", "").lower()):
+                break
+            parts.append(sibling)
+        sibling = sibling.getnext()
+    return convert.elements(parts), [el, *parts]
 
 
 def _details(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]]:
@@ -334,6 +352,9 @@ def _headings(root: _Element, convert: Converter, dropped: list[Dropped], plain:
             if plain and "\n" not in text and text.endswith("?") and len(text) <= _MAX_QUESTION:
                 blocks.append(("q", 8, text.replace("\\", ""), line))
                 continue
+        if kind == "h" and clutter_reason(text):
+            blocks.append(("x", 0, text, line))
+            continue
         if kind == "h" and text.endswith("?") and level > 1 and len(text) <= _MAX_QUESTION:
             blocks.append(("q", level, text, line))
             continue
@@ -355,6 +376,10 @@ def _headings(root: _Element, convert: Converter, dropped: list[Dropped], plain:
         if kind == "q":
             finish()
             current, answer = (text, level, line), []
+        elif kind == "x":
+            finish()
+            current, answer = None, []
+            dropped.append(Dropped(text, clutter_reason(text) or "clutter", line))
         elif kind == "h":
             if current is not None and level > current[1]:
                 answer.append(f"**{text}**")

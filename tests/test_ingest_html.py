@@ -1,0 +1,209 @@
+"""HTML pages: every FAQ layout gives exactly the pairs on the page, no clutter, no lost answer text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oftenasked.errors import IngestError
+from oftenasked.ingest import detect_format, read_source
+from oftenasked.ingest.html import read_html
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+def read(name: str):
+    path = FIXTURES / name
+    return read_html(path.read_text(encoding="utf-8"), str(path))
+
+
+def everything(result) -> str:
+    return "\n".join(f"{p.question}\n{p.answer}" for p in result.pairs)
+
+
+def assert_no_clutter(result, *clutter: str) -> None:
+    text = everything(result)
+    for bit in clutter:
+        assert bit not in text, f"clutter {bit!r} kept"
+
+
+def assert_kept(result, *snippets: str) -> None:
+    text = everything(result)
+    for bit in snippets:
+        assert bit in text, f"answer text {bit!r} lost"
+
+
+def reasons(result) -> set[str]:
+    return {d.reason for d in result.dropped}
+
+
+def test_wordpress_page_with_yoast_faq_and_all_the_clutter():
+    result = read("wordpress-yoast.html")
+    assert [p.question for p in result.pairs] == [
+        "Why does my lower back hurt when I run?",
+        "Should I keep running if my back hurts?",
+        "Which stretches help a runner's lower back?",
+        "Can worn-out shoes cause back pain?",
+        "How long should I rest a sore back?",
+    ]
+    assert result.title == "Running With Back Pain: Your Questions Answered"
+    stretches = result.pairs[2].answer
+    assert "1. Knee-to-chest stretch, 30 seconds each side.\n2. Cat–cow" in stretches
+    assert "[stretching guide](https://stridewell.example/stretching-guide/)" in stretches
+    assert_no_clutter(
+        result, "cookies", "Facebook", "Pinterest", "Is running bad for your knees", "shin splints", "Leave a Reply",
+        "Marcus", "Recent Posts", "CloudRunner", "Proudly powered", "Skip to content", "Hill repeats", "Menu",
+    )
+    assert {"cookie notice", "navigation", "share button", "cross-link to another page", "comment form",
+            "advertisement"} <= reasons(result)
+    assert all(p.line for p in result.pairs)
+
+
+def test_jsonld_is_preferred_and_visible_copies_are_not_counted_twice():
+    result = read("health-jsonld.html")
+    questions = [p.question for p in result.pairs]
+    assert questions == [
+        "Who should get the flu vaccine?",
+        "Can the flu vaccine give me flu?",
+        "When is the best time to get vaccinated?",
+        "How do I know if I have flu or a cold?",
+        "Should I stay off work with flu?",  # on the page, not in the JSON-LD: still found
+    ]
+    first = result.pairs[0].answer
+    assert first == (
+        "The vaccine is offered free to:\n\n- adults aged 65 and over\n- people with long-term conditions such as"
+        " diabetes or asthma\n- pregnant women\n- children aged 2 to 11\n\nAsk your pharmacist if you are not sure."
+    )
+    timing = result.pairs[2].answer
+    assert "**before flu starts spreading**" in timing and "*two weeks*" in timing
+    assert "[our vaccine team](mailto:vaccines@riversidehealth.example)" in timing
+    assert "/flu/clinics" not in timing  # a relative link with no page address keeps its text only
+    assert result.pairs[3].answer.count("\n\n") == 1  # plain-text paragraphs stay paragraphs
+    assert_no_clutter(result, "cookies", "Health A to Z", "Share on", "Accessibility", "Was this page useful")
+
+
+def test_help_centre_details_summary():
+    result = read("help-centre-details.html")
+    assert [p.question for p in result.pairs] == [
+        "How do I change the card I pay with?",
+        "When will I be charged?",
+        "Can I get a refund for an unused label?",
+        "Do you charge VAT?",
+    ]
+    card = result.pairs[0].answer
+    assert card.startswith("1. Go to [Account > Billing]") is False  # relative link: no page address, text kept
+    assert "1. Go to Account > Billing.\n2. Select **Payment methods**." in card
+    assert "   - Visa, Mastercard and American Express are accepted.\n   - Prepaid cards are not." in card
+    assert card.endswith("The new card is used from your next invoice.")
+    assert result.pairs[1].answer.startswith("On the first working day")  # text directly inside <details>
+    assert "javascript" not in result.pairs[3].answer
+    assert_no_clutter(result, "Was this article helpful", "Sign in", "Search", "Still need help", "registered in")
+    assert "feedback widget" in reasons(result)
+
+
+def test_bootstrap_accordions_version_4_and_5():
+    result = read("bootstrap-accordion.html")
+    assert [p.question for p in result.pairs] == [
+        "Do I need to book a swim?", "What should I bring?", "Can I freeze my membership?", "How do I cancel?"
+    ]
+    assert result.pairs[1].answer == "- A swimming costume (no cotton shorts)\n- A towel\n- A £1 coin for the lockers"
+    assert result.pairs[2].answer.count("\n\n") == 1
+    assert_no_clutter(result, "Timetable", "Greenfield Pool")
+
+
+def test_elementor_accordion_and_toggle():
+    result = read("elementor-accordion.html")
+    assert [p.question for p in result.pairs] == [
+        "What vaccinations does my dog need?", "Is there a trial day?", "What are your opening hours"
+    ]
+    assert result.pairs[2].answer == "Monday to Friday, 7:30am to 6:30pm.\nClosed on bank holidays."
+    assert_no_clutter(result, "Facebook", "Prices", "Mill Lane")
+
+
+def test_microdata():
+    result = read("microdata.html")
+    assert [p.question for p in result.pairs] == [
+        "Who can join the library?", "How many books can I borrow?", "What if I lose my card?"
+    ]
+    assert result.pairs[1].answer == "Up to **15 items** at a time:\n\n- 12 books\n- 3 DVDs or audiobooks"
+    assert_no_clutter(result, "Catalogue", "Council")
+
+
+def test_definition_list_faq_and_glossary_left_alone():
+    result = read("dl-faq.html")
+    assert [p.question for p in result.pairs] == [
+        "How long is the waiting list?", "Can I share a plot?", "What can't I grow?"
+    ]
+    assert result.pairs[1].answer.endswith("\n\nOnly the named tenant can vote at the annual meeting.")
+    assert_no_clutter(result, "01632", "Phone")
+
+
+def test_headings_bold_lines_and_qa_prefixes():
+    result = read("headings-faq.html")
+    assert [p.question for p in result.pairs] == [
+        "What can I put in my compost bin?",
+        "Where should the bin go?",
+        "Why does my compost smell?",
+        "How long does compost take?",
+        "Can I compost dog poo?",
+    ]
+    answers = [p.answer for p in result.pairs]
+    assert "- Greens: vegetable peelings, grass cuttings, coffee grounds\n  - Avoid cooked food" in answers[0]
+    assert "[guide to browns and greens](https://greenbin.example/guides/browns-and-greens.html)" in answers[0]
+    assert "**On a patio**\n\nAdd a spade of soil" in answers[1]  # a sub-heading stays in its answer
+    assert answers[3] == "Six months to two years. Turning it every few weeks speeds it up."
+    assert answers[4].startswith("Not in a normal bin.")  # "A:" prefix gone
+    assert_no_clutter(result, "ad blocker", "worm farms", "Pin it", "Share on Facebook", "volunteers", "Still stuck")
+    assert {"ad-blocker notice", "cross-link to another page", "share button"} <= reasons(result)
+
+
+def test_several_jsonld_blocks_graph_and_malformed_block():
+    page = """<html><head>
+    <script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"x"},
+      {"@type":"FAQPage","mainEntity":[{"@type":"Question","name":"One?","acceptedAnswer":{"@type":"Answer",
+      "text":"First &amp; only."}}]}]}</script>
+    <script type="application/ld+json">{"@type": "FAQPage", "mainEntity": {"@type": "Question", "name": "Two?",
+      "acceptedAnswer": {"@type": "Answer", "text": "<p>Second.</p><script>alert(1)<\\/script>"}}}</script>
+    <script type="application/ld+json">{"@type": "FAQPage", "mainEntity": [ broken </script>
+    </head><body><p>Nothing visible.</p></body></html>"""
+    result = read_html(page, "two.html")
+    assert [(p.question, p.answer) for p in result.pairs] == [("One?", "First & only."), ("Two?", "Second.")]
+    assert "malformed JSON-LD" in reasons(result)
+
+
+def test_plain_paragraph_questions_when_nothing_else_marks_them():
+    page = "<html><body><p>How old is the castle?</p><p>About 900 years.</p><p>Is it open?</p><p>Daily.</p></body></html>"
+    result = read_html(page, "p.html")
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("How old is the castle?", "About 900 years."), ("Is it open?", "Daily.")
+    ]
+
+
+def test_markdown_looking_text_stays_text():
+    page = "<html><body><h2>What is a heading?</h2><p># not a heading</p><p>1. not a list</p></body></html>"
+    answer = read_html(page, "x.html").pairs[0].answer
+    assert answer == "\\# not a heading\n\n1\\. not a list"
+
+
+def test_empty_page_and_page_without_questions_are_clear_errors():
+    with pytest.raises(IngestError, match="empty.html: empty page"):
+        read_html("   \n", "empty.html")
+    with pytest.raises(IngestError, match="about.html: no question-and-answer pairs found"):
+        read_source(b"<html><body><h1>About us</h1><p>We sell bikes.</p></body></html>", "about.html")
+
+
+def test_html_detected_by_content():
+    assert detect_format("page", "<!DOCTYPE html><html><body></body></html>") == "html"
+    assert detect_format("saved.txt", "  <html lang='en'><body>") == "html"
+    assert detect_format("faq.htm", "whatever") == "html"
+
+
+def test_ingest_saved_page_into_a_knowledge_base(hash_kb):
+    report = hash_kb.ingest([FIXTURES / "wordpress-yoast.html"])
+    (source,) = report.sources
+    assert source.error is None and source.format == "html" and source.kept == 5
+    assert any(d.reason == "comment form" for d in source.dropped)
+    best = hash_kb.ask("how long to rest a sore back", threshold=0.0).best
+    assert best is not None and best.pair.question == "How long should I rest a sore back?"
+    assert best.pair.source == "https://stridewell.example/running-back-pain/#faq-question-1680423320005"
