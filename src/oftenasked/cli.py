@@ -263,5 +263,25 @@ def remove(origin: str, kb_path: str | None) -> None:
     click.echo(f"removed {origin}: {count} pairs")
 
 
+@cli.command()
+@KB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 exposes it).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--token", envvar="OFTENASKED_TOKEN", default=None, metavar="TOKEN",
+    help="Bearer token that ingest and pair edits require [env OFTENASKED_TOKEN; none: writes refused].",
+)
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Allow this browser origin (CORS).")
+@_errors_to_clicks
+def serve(kb_path: str | None, host: str, port: int, token: str | None, cors_origins: tuple[str, ...]) -> None:
+    """Serve the HTTP API and the web page (needs: pip install 'oftenasked[server]')."""
+    from .api import ServerConfig, require_server_extra
+    from .api import serve as run_server
+
+    require_server_extra()
+    with _open(kb_path) as kb:
+        run_server(kb, ServerConfig(token=token or None, cors_origins=cors_origins), host=host, port=port)
+
+
 def main() -> None:
     cli(prog_name="oftenasked")

@@ -5,8 +5,6 @@ blocks the event loop. The KnowledgeBase is shared; its writes hold its lock, an
 safe to run side by side (tests/test_api_concurrency.py checks answers under load).
 """
 
-from __future__ import annotations
-
 import hmac
 import logging
 from importlib import resources
