@@ -13,10 +13,14 @@ from pathlib import Path
 
 from ..errors import IngestError
 from .html import read_html
+from .jsonfile import read_json
 from .jsonlines import read_jsonlines
+from .markdown import read_markdown
 from .plaintext import read_plaintext
 from .records import RawPair, ReadResult
 from .sniff import sniff
+from .tabular import read_csv, read_tsv
+from .xmlfile import read_xml
 
 __all__ = ["RawPair", "ReadResult", "Reader", "READERS", "detect_format", "decode", "read_source", "expand_paths"]
 
@@ -26,6 +30,11 @@ READERS: dict[str, Reader] = {
     "text": read_plaintext,
     "jsonl": read_jsonlines,
     "html": read_html,
+    "markdown": read_markdown,
+    "csv": read_csv,
+    "tsv": read_tsv,
+    "json": read_json,
+    "xml": read_xml,
 }
 
 _SUFFIXES = {
@@ -36,6 +45,14 @@ _SUFFIXES = {
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".jsonld": "json",
+    ".xml": "xml",
 }
 
 MAX_BYTES = 200 * 1024 * 1024

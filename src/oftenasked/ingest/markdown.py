@@ -1,0 +1,122 @@
+"""Markdown FAQs: questions as headings ending in "?", ``**Q:** ... / **A:** ...`` blocks, or bold lines.
+
+The answer is the Markdown under a question, kept as written (lists, links, code), up to the next
+question or the next heading of the same or a higher level. Front matter and fenced code are never
+read as questions; clutter lines are dropped and reported. A file with none of these marks is read
+like a plain-text page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..models import Dropped
+from .clean import clean_markdown, clutter_reason, normalize
+from .plaintext import read_plaintext
+from .records import RawPair, ReadResult
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_BOLD_LINE = re.compile(r"^(\*\*|__)(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?\?)\1\s*(.*)$")
+_Q_LINE = re.compile(r"^(?:\*\*|__)?(?:Q|Question)\s*\d*\s*[:.](?:\*\*|__)?\s*(.+?)\s*(?:\*\*|__)?$", re.IGNORECASE)
+_A_LINE = re.compile(r"^(?:\*\*|__)?(?:A|Answer)\s*[:.](?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_MAX_QUESTION = 300
+
+
+@dataclass
+class _Draft:
+    question: str
+    level: int
+    line: int
+    lines: list[str] = field(default_factory=list)
+
+
+def _plain(text: str) -> str:
+    return text.strip().strip("*_").strip()
+
+
+def read_markdown(text: str, origin: str) -> ReadResult:
+    """Read a Markdown FAQ. ``origin`` names the file for messages."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = 0
+    if lines and lines[0].strip() == "---":  # YAML front matter
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+        start = end + 1 if end is not None else 0
+    pairs: list[RawPair] = []
+    dropped: list[Dropped] = []
+    title: str | None = None
+    draft: _Draft | None = None
+    fence: str | None = None
+
+    def finish() -> None:
+        if draft is None:
+            return
+        answer = clean_markdown("\n".join(draft.lines))
+        if answer:
+            pairs.append(RawPair(question=draft.question, answer=answer, line=draft.line))
+        else:
+            dropped.append(Dropped(draft.question, "question without an answer", draft.line))
+
+    for number in range(start + 1, len(lines) + 1):
+        raw = lines[number - 1]
+        stripped = normalize(raw).strip()
+        if fence is not None or _FENCE.match(raw):
+            marker = _FENCE.match(raw)
+            if marker and (fence is None or marker.group(1) == fence):
+                fence = None if fence is not None else marker.group(1)
+            if draft is not None:
+                draft.lines.append(raw)
+            continue
+        heading = _HEADING.match(stripped)
+        bold = _BOLD_LINE.match(stripped)
+        q_line = _Q_LINE.match(stripped)
+        question: tuple[str, int, str] | None = None  # (text, level, rest of the line)
+        if heading:
+            text = _plain(heading.group(2))
+            level = len(heading.group(1))
+            if text.endswith("?") and len(text) <= _MAX_QUESTION and (level > 1 or title is not None):
+                question = (text, level, "")
+            else:
+                if level == 1 and title is None and draft is None:
+                    title = text
+                    continue
+                if draft is not None and level > draft.level:
+                    draft.lines += ["", f"**{text}**", ""]
+                    continue
+                finish()
+                draft = None
+                dropped.append(Dropped(text, "heading outside the questions", number))
+                continue
+        elif bold:
+            question = (bold.group(2).strip(), 7, bold.group(3))
+        elif q_line and len(_plain(q_line.group(1))) <= _MAX_QUESTION:
+            question = (_plain(q_line.group(1)), 7, "")
+        if question is not None:
+            finish()
+            draft = _Draft(question=question[0], level=question[1], line=number)
+            if question[2]:
+                draft.lines.append(_A_LINE.sub(r"\1", question[2]))
+            continue
+        if not stripped:
+            if draft is not None:
+                draft.lines.append("")
+            continue
+        reason = clutter_reason(_plain(stripped))
+        if reason is not None:
+            dropped.append(Dropped(stripped, reason, number))
+            continue
+        if draft is None:
+            where = "text outside the questions" if pairs else "text before the first question"
+            dropped.append(Dropped(stripped, where, number))
+            continue
+        if not any(line.strip() for line in draft.lines):
+            answer_start = _A_LINE.match(stripped)
+            if answer_start:
+                raw = answer_start.group(1)
+        draft.lines.append(raw)
+    finish()
+    if not pairs:
+        fallback = read_plaintext(text, origin)
+        return ReadResult(format="markdown", pairs=fallback.pairs, dropped=fallback.dropped, title=fallback.title)
+    return ReadResult(format="markdown", pairs=pairs, dropped=dropped, title=title)
