@@ -29,6 +29,8 @@ from .retrieve.index import Candidates, SearchIndex
 from .store import PairRow, Store
 
 MAX_QUESTION_CHARS = 1000
+DID_YOU_MEAN = 0.4
+"""Question similarity under which a stored question is too far off to suggest."""
 Filters = Mapping[str, str | Sequence[str]]
 Progress = Callable[[str, int, int], None]
 
@@ -287,12 +289,13 @@ class KnowledgeBase:
         if index.size == 0:
             return []
         mask = self._mask(index, filters, mode) if filters else None
-        found = index.search(question, self._vector(question), k, self.weights, mask)
-        return self._hits(index, found)
+        # A few more than asked: a hit's confidence weighs its lead over the next different question.
+        found = index.search(question, self._vector(question), max(k, confidence.RIVALS), self.weights, mask)
+        return self._hits(index, found)[:k]
 
     def _hits(self, index: SearchIndex, found: Candidates) -> list[Hit]:
-        probabilities = self.calibration.probability(found.signals, found.fused)
         pairs = self.store.pairs([int(index.rowids[i]) for i in found.order])
+        probabilities = self.calibration.probability(found.signals, found.fused, [p.question for p in pairs])
         hits = []
         for at, pair in enumerate(pairs):
             text_at = int(found.matched_text[at])
@@ -326,7 +329,10 @@ class KnowledgeBase:
         hits = self.search(question, k=max(top, 3), filters=filters, mode=mode)
         good = tuple(h for h in hits if h.score >= threshold)[:top]
         return Answer(
-            question=question.strip(), hits=good, threshold=threshold, did_you_mean=() if good else tuple(hits[:3])
+            question=question.strip(),
+            hits=good,
+            threshold=threshold,
+            did_you_mean=() if good else tuple(h for h in hits if h.signals["question"] >= DID_YOU_MEAN)[:3],
         )
 
     def related(self, question: str, top: int | None = None) -> tuple[Related, ...]:
@@ -340,7 +346,11 @@ class KnowledgeBase:
             return ()
         vector = self._vector(question)
         found = index.search(question, vector, min(index.size, 50), self.weights)
-        probabilities = self.calibration.probability(found.signals, found.fused)
+        lead = slice(0, confidence.RIVALS)
+        questions = [p.question for p in self.store.pairs([int(index.rowids[i]) for i in found.order[lead]])]
+        probabilities = self.calibration.probability(
+            {name: values[lead] for name, values in found.signals.items()}, found.fused[lead], questions
+        )
         shown = [int(found.order[0])] if probabilities[0] >= self.settings.threshold else []
         anchor = index.main_question_vectors[shown[0]] if shown else vector
         # Relatedness: to the question asked and to the answer given, in equal parts.
