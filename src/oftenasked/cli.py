@@ -228,12 +228,15 @@ def evaluate(queries: str, qrels: str, kb_path: str | None, min_grade: int, as_j
 
 @cli.command()
 @KB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "tsv", "jsonld"]), default="jsonl", show_default=True,
+              help="JSON Lines, QnA Maker TSV or schema.org FAQPage JSON-LD; each can be ingested again.")
 @_errors_to_clicks
 def export(kb_path: str | None, fmt: str) -> None:
     """Print every pair (JSON Lines: id, question, answer, source, alternates, metadata)."""
+    from .export import export_lines
+
     with _open(kb_path) as kb:
-        for line in kb.export_jsonl():
+        for line in export_lines(kb.pairs(), fmt):
             click.echo(line)
 
 

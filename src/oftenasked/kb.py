@@ -252,12 +252,9 @@ class KnowledgeBase:
 
     def export_jsonl(self) -> Iterable[str]:
         """The pairs as JSON Lines (id, question, answer, source, alternates, metadata)."""
-        for p in self.store.pairs():
-            record: dict[str, object] = {"id": p.id, "question": p.question, "answer": p.answer, "source": p.source}
-            if p.alternates:
-                record["alternates"] = list(p.alternates)
-            record.update(p.metadata)
-            yield json.dumps(record, ensure_ascii=False)
+        from .export import to_jsonl
+
+        return to_jsonl(self.store.pairs())
 
     # -- answering ----------------------------------------------------------------------
     @property

@@ -68,8 +68,15 @@ def _name(value: Any) -> str:
     return normalize(htmllib.unescape(value)).replace("\n", " ").strip()
 
 
+def _verbatim(value: Any) -> str:
+    return normalize(value).replace("\n", " ").strip() if isinstance(value, str) else ""
+
+
 def _question(node: dict[str, Any], line: int | None, fragment: Callable[[str], str]) -> RawPair | None:
-    question = _name(node.get("name")) or _name(node.get("text"))
+    # Our own export marks its text as Markdown: then names are taken as written, not as HTML.
+    verbatim = str(node.get("encodingFormat") or "").lower() == MARKDOWN
+    name = _verbatim if verbatim else _name
+    question = name(node.get("name")) or name(node.get("text"))
     answer_node = node.get("acceptedAnswer") or node.get("suggestedAnswer")
     answer = _answer_text(answer_node, fragment)
     if not question or not answer:
@@ -89,7 +96,7 @@ def _question(node: dict[str, Any], line: int | None, fragment: Callable[[str], 
         id=str(identifier) if isinstance(identifier, (str, int)) and str(identifier).strip() else None,
         source=url if isinstance(url, str) and url.strip() else None,
         line=line,
-        alternates=[a for a in (_name(x) for x in alternates if isinstance(x, str)) if a],
+        alternates=[a for a in (name(x) for x in alternates if isinstance(x, str)) if a],
         metadata=metadata,
     )
 

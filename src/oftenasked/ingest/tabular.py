@@ -136,7 +136,7 @@ def read_tabular(text: str, origin: str, fmt: str = "csv") -> ReadResult:
             raise IngestError(origin, f"expected {max(width, needed)} columns, found {len(cells)}", line=line)
         if len(cells) > max(width, needed) and any(c.strip() for c in cells[max(width, needed) :]):
             raise IngestError(origin, f"more cells ({len(cells)}) than the header has ({width})", line=line)
-        pair = _pair(cells, roles, names, origin, line, qna_maker)
+        pair = _pair(cells, roles, names, origin, line)
         if pair.id is not None and pair.id in by_id:
             main = by_id[pair.id]
             if pair.answer != main.answer:
@@ -150,7 +150,7 @@ def read_tabular(text: str, origin: str, fmt: str = "csv") -> ReadResult:
     return ReadResult(format=fmt, pairs=pairs, dropped=dropped)
 
 
-def _pair(cells: list[str], roles: dict[int, str], names: list[str], origin: str, line: int, qna: bool) -> RawPair:
+def _pair(cells: list[str], roles: dict[int, str], names: list[str], origin: str, line: int) -> RawPair:
     values: dict[str, str] = {}
     metadata: dict[str, str] = {}
     for index, cell in enumerate(cells):
@@ -183,8 +183,6 @@ def _pair(cells: list[str], roles: dict[int, str], names: list[str], origin: str
         except json.JSONDecodeError:
             alternates = [a for a in re.split(r"\s*\|\s*|\n", raw_alternates) if a.strip()]
     pair_id = values.get("id", "").strip() or None
-    if qna and pair_id in ("0",):
-        pair_id = None
     return RawPair(
         question=question,
         answer=answer,
