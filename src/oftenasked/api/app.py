@@ -11,10 +11,10 @@ from importlib import resources
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 
-import orjson
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from pydantic_core import to_json
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -111,7 +111,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """The "Often asked" page at a stable, shareable URL."""
         return Response(_styled(kb.page(question).to_html()), media_type="text/html; charset=utf-8")
 
-    @app.post("/ingest", tags=["write"], dependencies=[Writer], status_code=201)
+    @app.post("/ingest", tags=["write"], dependencies=[Writer], status_code=201, openapi_extra=_INGEST_BODY)
     async def ingest(
         request: Request,
         filename: Annotated[str | None, Query(max_length=200, description="Name of the uploaded file.")] = None,
@@ -135,7 +135,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
             except ValidationError as exc:
                 raise RequestValidationError(exc.errors()) from None
             origin = f"api:{parsed.origin}"
-            data = b"\n".join(orjson.dumps(p.model_dump(exclude_none=True)) for p in parsed.pairs)
+            data = b"\n".join(to_json(p.model_dump(exclude_none=True)) for p in parsed.pairs)
             fmt = "jsonl"
         from starlette.concurrency import run_in_threadpool
 
@@ -192,6 +192,25 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         )
     guarded.fastapi = app  # so tests and tools can reach the app behind the middleware
     return guarded
+
+
+def _ingest_body() -> dict[str, Any]:
+    """The two bodies POST /ingest accepts, for the OpenAPI schema (the route reads the raw body)."""
+    pairs = schemas.IngestPairs.model_json_schema()
+    definitions = pairs.pop("$defs", {})
+    pairs["properties"]["pairs"]["items"] = definitions["PairIn"]
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": pairs},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    }
+
+
+_INGEST_BODY = _ingest_body()
 
 
 class OftenaskedError_(OftenaskedError):  # noqa: N801

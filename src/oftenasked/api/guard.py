@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import orjson
+from pydantic_core import to_json
 
 from .config import ServerConfig
 from .responses import error_body
@@ -91,7 +91,7 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = orjson.dumps(error_body(413, f"the request body is too large (the limit is {limit} bytes)"))
+    body = to_json(error_body(413, f"the request body is too large (the limit is {limit} bytes)"))
     await send(
         {
             "type": "http.response.start",

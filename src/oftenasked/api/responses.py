@@ -1,20 +1,23 @@
-"""Fast JSON responses (orjson) and the one error shape: ``{"error": {"status", "message"}}``."""
+"""Fast JSON responses (pydantic-core's Rust serialiser) and the one error shape: ``{"error": {"status", "message"}}``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
+from pydantic_core import to_json
 from starlette.responses import Response
 
 
 class JSON(Response):
-    """A JSON response serialised by orjson (several times faster than the standard library)."""
+    """A JSON response serialised by pydantic-core (Rust; about 4x faster than the standard library).
+
+    Not orjson: with orjson installed, bm25s switches its own index files to it and fails to save them.
+    """
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return to_json(content)
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
