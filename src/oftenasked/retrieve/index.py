@@ -1,20 +1,43 @@
 """The search index of a knowledge base: what the retrievers need, built from the store.
 
-It is derived state: rebuilt from the SQLite tables whenever the store's generation changes.
+It is derived state: rebuilt from the SQLite tables whenever the store's generation changes,
+and cached on disk beside the knowledge base (``retrieve/cache.py``) so that a new process
+loads it in milliseconds instead of rebuilding it.
+
+Two ways to search, with the same signals and the same fusion:
+- exact (small knowledge bases): every pair is scored, as a float32 matrix product;
+- candidates (from ``ANN_MIN_PAIRS`` pairs, when faiss is installed): an approximate index over
+  question texts and one over answer texts, plus the BM25 leaders, propose a few hundred pairs;
+  every signal is then computed exactly for those pairs only. Memory stays bounded: vectors stay
+  float16 on disk, memory-mapped, and only the candidates' rows are read.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..store import Store
+from . import cache
 from .embed import Embedder
 from .fusion import Weights, convex, scale_by_max
 from .lexical import LexicalIndex
-from .semantic import VectorIndex
+from .semantic import FirstVectors, VectorIndex
+
+if TYPE_CHECKING:
+    from .ann import AnnIndex
+
+ANN_MIN_PAIRS = 100_000
+"""From this many pairs, search goes through candidates from the approximate index."""
+ANN_CANDIDATES = 128
+"""Texts taken from each approximate index (questions, answers) per query."""
+LEXICAL_CANDIDATES = 64
+"""Pairs taken from each BM25 field per query."""
+EXACT_UNDER_FILTER = 50_000
+"""With a filter that leaves at most this many pairs, they are all scored exactly."""
 
 
 @dataclass(frozen=True)
@@ -29,49 +52,97 @@ class Candidates:
     """Index of the question phrasing closest to the query, per pair in ``order``."""
 
 
+@dataclass
+class _Data:
+    """The arrays an index is made of, as read from the store or from the cache."""
+
+    rowids: np.ndarray
+    q_vectors: np.ndarray
+    q_owners: np.ndarray
+    q_ordinals: np.ndarray
+    a_vectors: np.ndarray
+    a_owners: np.ndarray
+
+
+class QuestionTexts:
+    """The question phrasings, by text index, read from the store when asked for (a few per answer)."""
+
+    def __init__(self, store: Store, rowids: np.ndarray, owners: np.ndarray, ordinals: np.ndarray) -> None:
+        self._store, self._rowids, self._owners, self._ordinals = store, rowids, owners, ordinals
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+    def __getitem__(self, at: int) -> str:
+        rowid = int(self._rowids[self._owners[at]])
+        row = self._store.db.execute(
+            "SELECT text FROM texts WHERE pair_rowid = ? AND kind = 'q' AND ordinal = ?",
+            (rowid, int(self._ordinals[at])),
+        ).fetchone()
+        return "" if row is None else str(row[0])
+
+
 class SearchIndex:
-    """Lexical and semantic indexes over one knowledge base, and the fused search."""
+    """Lexical and semantic indexes over one knowledge base, and the fused search.
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
-        self.generation = store.generation()
-        rows = store.search_texts()
-        pair_rowids = sorted({r[0] for r in rows})
-        position = {rowid: i for i, rowid in enumerate(pair_rowids)}
-        self.rowids = np.asarray(pair_rowids, dtype=np.int64)
-        n = len(pair_rowids)
-        hashes = [r[4] for r in rows]
-        cached = store.cached_vectors(embedder.name, hashes)
-        missing = [r for r in rows if r[4] not in cached]
-        if missing:
-            # Vectors of another model (or a cleared cache): embed what is missing once.
-            fresh = embedder.embed([r[3] for r in missing])
-            cached.update({r[4]: v for r, v in zip(missing, fresh)})
-            with store.transaction():
-                store.put_vectors(embedder.name, {r[4]: v for r, v in zip(missing, fresh)})
+    ``ann``: None chooses by size (and by whether faiss is installed); True or False forces.
+    ``use_cache``: read and write the on-disk cache beside the knowledge base.
+    """
 
-        q_rows = [r for r in rows if r[1] == "q"]
-        a_rows = [r for r in rows if r[1] == "a"]
-        self.q_texts = [r[3] for r in q_rows]
-        self.questions = _vectors(q_rows, cached, position, n, embedder.dim)
-        self.answers = _vectors(a_rows, cached, position, n, embedder.dim)
-        question_fields: dict[int, list[str]] = defaultdict(list)
-        answer_fields: dict[int, list[str]] = defaultdict(list)
-        for r in q_rows:
-            question_fields[position[r[0]]].append(r[3])
-        for r in a_rows:
-            answer_fields[position[r[0]]].append(r[3])
-        self.lexical_questions = LexicalIndex([" ".join(question_fields[i]) for i in range(n)])
-        self.lexical_answers = LexicalIndex([" ".join(answer_fields[i]) for i in range(n)])
-        self.main_question_vectors = self.questions.first_vectors()
+    def __init__(
+        self, store: Store, embedder: Embedder, *, ann: bool | None = None, use_cache: bool = True
+    ) -> None:
+        folder = cache.folder_for(store) if use_cache else None
+        expected = cache.stamp(store, embedder.name, embedder.dim)
+        self.generation = int(expected["generation"])
+        self.from_cache = False
+        data: _Data | None = None
+        approximate: tuple[AnnIndex, AnnIndex] | None = None
+        if folder is not None and cache.fresh(folder, expected):
+            try:
+                data = _load(folder)
+                lexical = (LexicalIndex.load(folder / "lex_q"), LexicalIndex.load(folder / "lex_a"))
+                self.from_cache = True
+            except Exception:  # any damage (truncated file, another numpy): rebuild, never trust
+                data = None
+        if data is None:
+            data, fields = _read(store, embedder)
+            lexical = (LexicalIndex(fields[0]), LexicalIndex(fields[1]))
+            if ann or (ann is None and _want_ann(len(data.rowids))):
+                approximate = _build_ann(data)
+            if folder is not None:
+                _save(folder, expected, data, lexical, approximate)
+        self.rowids = data.rowids
+        n = len(self.rowids)
+        use_ann = _want_ann(n) if ann is None else ann
+        self.lexical_questions, self.lexical_answers = lexical
+        self.ann_questions: AnnIndex | None = None
+        self.ann_answers: AnnIndex | None = None
+        if use_ann:
+            self.questions = VectorIndex(data.q_vectors, data.q_owners, n)
+            self.answers = VectorIndex(data.a_vectors, data.a_owners, n)
+            self.main_question_vectors: np.ndarray | FirstVectors = self.questions.first_rows()
+            self.ann_questions, self.ann_answers = approximate or _load_ann(folder, data)
+        else:
+            self.questions = VectorIndex(np.asarray(data.q_vectors, dtype=np.float32), data.q_owners, n)
+            self.answers = VectorIndex(np.asarray(data.a_vectors, dtype=np.float32), data.a_owners, n)
+            self.main_question_vectors = self.questions.first_vectors()
+        self.q_texts = QuestionTexts(store, self.rowids, self.questions.owners, data.q_ordinals)
 
     @property
     def size(self) -> int:
         return len(self.rowids)
 
+    @property
+    def approximate(self) -> bool:
+        return self.ann_questions is not None
+
     def search(
         self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None = None
     ) -> Candidates:
         """The ``k`` best pairs for a query by fused score, with every signal kept for calibration."""
+        if self.ann_questions is not None:
+            return self._search_candidates(query, vector, k, weights, mask)
         question, q_arg = self.questions.pair_scores(vector)
         answer, _ = self.answers.pair_scores(vector)
         signals = {
@@ -86,8 +157,7 @@ class SearchIndex:
         allowed = self.size if mask is None else int(mask.sum())
         k = min(k, allowed)
         if k <= 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return Candidates(empty, np.zeros(0), {s: np.zeros(0) for s in signals}, empty)
+            return _empty(signals)
         top = np.argpartition(-fused, k - 1)[:k] if k < self.size else np.arange(self.size)
         order = top[np.argsort(-fused[top], kind="stable")]
         return Candidates(
@@ -97,16 +167,200 @@ class SearchIndex:
             matched_text=q_arg[order],
         )
 
+    def candidates(self, query: str, vector: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Pairs worth scoring exactly: approximate nearest texts and the BM25 leaders, sorted."""
+        if self.ann_questions is None or self.ann_answers is None:
+            raise RuntimeError("candidates() needs the approximate index")
+        if mask is not None and int(mask.sum()) <= EXACT_UNDER_FILTER:
+            return np.flatnonzero(mask)
+        q_ids, _ = self.ann_questions.search(vector, ANN_CANDIDATES)
+        a_ids, _ = self.ann_answers.search(vector, ANN_CANDIDATES)
+        parts = [self.questions.owners[q_ids], self.answers.owners[a_ids]]
+        for lexical in (self.lexical_questions, self.lexical_answers):
+            parts.append(_leaders(lexical.scores(query), LEXICAL_CANDIDATES))
+        found = np.unique(np.concatenate(parts))
+        return found if mask is None else found[mask[found]]
 
-def _vectors(
-    rows: list[tuple[int, str, int, str, str]],
-    cached: dict[str, np.ndarray],
-    position: dict[int, int],
-    n: int,
-    dim: int,
-) -> VectorIndex:
-    matrix = np.zeros((len(rows), dim), dtype=np.float32)
-    for i, r in enumerate(rows):
-        matrix[i] = cached[r[4]]
-    owners = np.asarray([position[r[0]] for r in rows], dtype=np.int64)
-    return VectorIndex(matrix, owners, n)
+    def _search_candidates(
+        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None
+    ) -> Candidates:
+        pool = self.candidates(query, vector, mask)
+        question, q_arg = self.questions.scores_for(pool, vector)
+        answer, _ = self.answers.scores_for(pool, vector)
+        signals = {
+            "question": np.maximum(question, 0.0),
+            "answer": np.maximum(answer, 0.0),
+            # Scaled by the best score over every pair, as exact search does.
+            "lexical_question": _scaled_at(self.lexical_questions.scores(query), pool),
+            "lexical_answer": _scaled_at(self.lexical_answers.scores(query), pool),
+        }
+        fused = convex(signals, weights)
+        k = min(k, len(pool))
+        if k <= 0:
+            return _empty(signals)
+        top = np.argpartition(-fused, k - 1)[:k] if k < len(pool) else np.arange(len(pool))
+        at = top[np.argsort(-fused[top], kind="stable")]
+        return Candidates(
+            order=pool[at],
+            fused=fused[at],
+            signals={name: values[at] for name, values in signals.items()},
+            matched_text=q_arg[at],
+        )
+
+
+def _empty(signals: dict[str, np.ndarray]) -> Candidates:
+    empty = np.zeros(0, dtype=np.int64)
+    return Candidates(empty, np.zeros(0), {s: np.zeros(0) for s in signals}, empty)
+
+
+def _leaders(scores: np.ndarray, k: int) -> np.ndarray:
+    positive = int(np.count_nonzero(scores > 0))
+    k = min(k, positive)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.argpartition(-scores, k - 1)[:k].astype(np.int64)
+
+
+def _scaled_at(scores: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if len(scores) else 0.0
+    return scores[pool] / top if top > 0 else np.zeros(len(pool), dtype=scores.dtype)
+
+
+def _want_ann(n_pairs: int) -> bool:
+    if n_pairs < ANN_MIN_PAIRS:
+        return False
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# -- building, saving, loading ------------------------------------------------------------
+_SELECT = (
+    "SELECT t.pair_rowid, t.ordinal, t.text, v.vector, t.text_hash FROM texts t"
+    " LEFT JOIN vectors v ON v.model = ? AND v.text_hash = t.text_hash"
+    " WHERE t.kind = ? ORDER BY t.pair_rowid, t.ordinal"
+)
+
+
+def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], list[str]]]:
+    """Every text's vector, grouped by pair, and the two BM25 fields; one consistent snapshot.
+
+    Vectors missing for this model (another model, a cleared cache) are embedded once and stored.
+    """
+    db = store.db
+    own = not db.in_transaction
+    if own:
+        db.execute("BEGIN")
+    try:
+        rows = {kind: db.execute(_SELECT, (embedder.name, kind)).fetchall() for kind in ("q", "a")}
+    finally:
+        if own:
+            db.execute("COMMIT")
+    pair_rowids = sorted({r[0] for r in rows["q"]} | {r[0] for r in rows["a"]})
+    position = {rowid: i for i, rowid in enumerate(pair_rowids)}
+    n = len(pair_rowids)
+    arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    fields: list[list[str]] = []
+    missing: dict[str, np.ndarray] = {}
+    for kind in ("q", "a"):
+        kind_rows = rows.pop(kind)
+        vectors = np.zeros((len(kind_rows), embedder.dim), dtype=np.float16)
+        owners = np.fromiter((position[r[0]] for r in kind_rows), dtype=np.int64, count=len(kind_rows))
+        ordinals = np.fromiter((r[1] for r in kind_rows), dtype=np.int32, count=len(kind_rows))
+        todo = []
+        for i, r in enumerate(kind_rows):
+            if r[3] is None:
+                todo.append(i)
+            else:
+                vectors[i] = np.frombuffer(r[3], dtype=np.float16)
+        if todo:
+            # Vectors of another model (or a cleared cache): embed what is missing once.
+            fresh = embedder.embed([kind_rows[i][2] for i in todo]).astype(np.float16)
+            vectors[todo] = fresh
+            missing.update(dict(zip((kind_rows[i][4] for i in todo), fresh)))
+        field: list[list[str]] = [[] for _ in range(n)]
+        for r in kind_rows:
+            field[position[r[0]]].append(r[2])
+        fields.append([" ".join(parts) for parts in field])
+        arrays[kind] = (vectors, owners, ordinals)
+    if missing:
+        with store.transaction():
+            store.put_vectors(embedder.name, missing)
+    data = _Data(
+        rowids=np.asarray(pair_rowids, dtype=np.int64),
+        q_vectors=arrays["q"][0],
+        q_owners=arrays["q"][1],
+        q_ordinals=arrays["q"][2],
+        a_vectors=arrays["a"][0],
+        a_owners=arrays["a"][1],
+    )
+    return data, (fields[0], fields[1])
+
+
+_ARRAYS = ("rowids", "q_vectors", "q_owners", "q_ordinals", "a_vectors", "a_owners")
+
+
+def _save(
+    folder: Path,
+    stamp: dict[str, object],
+    data: _Data,
+    lexical: tuple[LexicalIndex, LexicalIndex],
+    approximate: tuple[AnnIndex, AnnIndex] | None,
+) -> None:
+    """Write the cache; a knowledge base in a read-only place simply goes without one."""
+    try:
+        staged = cache.staging(folder)
+    except OSError:
+        return
+    try:
+        for name in _ARRAYS:
+            np.save(staged / f"{name}.npy", getattr(data, name))
+        lexical[0].save(staged / "lex_q")
+        lexical[1].save(staged / "lex_a")
+        if approximate is not None:
+            approximate[0].save(staged / "ann_q.faiss")
+            approximate[1].save(staged / "ann_a.faiss")
+        cache.publish(staged, folder, stamp)
+    except OSError:
+        cache.discard(staged)
+
+
+def _load(folder: Path) -> _Data:
+    """The arrays of a fresh cache; the vectors memory-mapped (read only as they are used)."""
+    loaded = {
+        name: np.load(folder / f"{name}.npy", mmap_mode="r" if name.endswith("vectors") else None)
+        for name in _ARRAYS
+    }
+    return _Data(**loaded)
+
+
+def _build_ann(data: _Data) -> tuple[AnnIndex, AnnIndex]:
+    from .ann import AnnIndex
+
+    return AnnIndex.build(data.q_vectors), AnnIndex.build(data.a_vectors)
+
+
+def _load_ann(folder: Path | None, data: _Data) -> tuple[AnnIndex, AnnIndex]:
+    """The approximate indexes from a fresh cache; built (and added to it) when it has none."""
+    from .ann import AnnIndex
+
+    out = []
+    for name, vectors in (("ann_q.faiss", data.q_vectors), ("ann_a.faiss", data.a_vectors)):
+        path = folder / name if folder is not None else None
+        if path is not None and path.exists():
+            index = AnnIndex.load(path)
+            if index.size == len(vectors):
+                out.append(index)
+                continue
+        index = AnnIndex.build(vectors)
+        if path is not None:
+            try:
+                staged = path.with_suffix(".tmp")
+                index.save(staged)
+                staged.replace(path)
+            except OSError:
+                pass
+        out.append(index)
+    return out[0], out[1]

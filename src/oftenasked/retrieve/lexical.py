@@ -1,25 +1,50 @@
 """Lexical search: BM25 (bm25s) over a field of every pair, English-stemmed.
 
 bm25s has no query language, so a question like "NOT working OR broken?" is only words:
-user text can never break a query.
+user text can never break a query. The index is plain files (bm25s' own format plus the
+tokenizer's vocabulary), saved beside the knowledge base and memory-mapped when loaded, so a
+new process answers without re-tokenising the collection.
 """
 
 from __future__ import annotations
 
-import bm25s
-import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
+import json
+from pathlib import Path
+from typing import Any
 
-_STEMMER = Stemmer.Stemmer("english")
+import numpy as np
+
+_STEMMER: Any = None
+
+
+def _stemmer() -> Any:
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return _STEMMER
+
+
+def _tokenizer() -> Any:
+    import bm25s
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return bm25s.tokenization.Tokenizer(stemmer=_stemmer(), stopwords=list(STOPWORDS_EN))
 
 
 class LexicalIndex:
     """BM25 scores of a query against one text per pair."""
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str] | None = None, *, _state: tuple[int, Any, Any] | None = None) -> None:
+        if _state is not None:
+            self.size, self._tokenizer, self._bm25 = _state
+            return
+        import bm25s
+
+        texts = texts or []
         self.size = len(texts)
-        self._tokenizer = bm25s.tokenization.Tokenizer(stemmer=_STEMMER, stopwords=list(STOPWORDS_EN))
+        self._tokenizer = _tokenizer()
         ids = self._tokenizer.tokenize(texts, return_as="ids", show_progress=False) if texts else []
         self._bm25 = bm25s.BM25()
         if texts:
@@ -36,3 +61,49 @@ class LexicalIndex:
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
+
+    # -- on disk ------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Write the index as plain files into ``folder``: the BM25 score matrix (CSC arrays),
+        its parameters, and the tokenizer's vocabulary."""
+        folder.mkdir(parents=True, exist_ok=True)
+        params: dict[str, Any] = {"size": self.size, "bm25s": _bm25s_version()}
+        if self.size:
+            bm25 = self._bm25
+            for name in _MATRIX:
+                np.save(folder / f"{name}.npy", np.asarray(bm25.scores[name]))
+            if getattr(bm25, "nonoccurrence_array", None) is not None:
+                np.save(folder / "nonoccurrence.npy", bm25.nonoccurrence_array)
+            params.update({name: getattr(bm25, name) for name in _PARAMS})
+            params["num_docs"] = int(bm25.scores["num_docs"])
+            self._tokenizer.save_vocab(str(folder))
+        (folder / "params.json").write_text(json.dumps(params))
+
+    @classmethod
+    def load(cls, folder: Path, *, mmap: bool = True) -> LexicalIndex:
+        """The index saved by :meth:`save`; its score matrix is memory-mapped, not read."""
+        import bm25s
+
+        params = json.loads((folder / "params.json").read_text())
+        if params.get("bm25s") != _bm25s_version():
+            raise ValueError("index written by another bm25s version")
+        tokenizer = _tokenizer()
+        bm25 = bm25s.BM25()
+        if params["size"]:
+            bm25 = bm25s.BM25(**{name: params[name] for name in _PARAMS})
+            bm25.scores = {name: np.load(folder / f"{name}.npy", mmap_mode="r" if mmap else None) for name in _MATRIX}
+            bm25.scores["num_docs"] = params["num_docs"]
+            nonoccurrence = folder / "nonoccurrence.npy"
+            bm25.nonoccurrence_array = np.load(nonoccurrence) if nonoccurrence.exists() else None
+            tokenizer.load_vocab(str(folder))
+        return cls(_state=(int(params["size"]), tokenizer, bm25))
+
+
+_MATRIX = ("data", "indices", "indptr")
+_PARAMS = ("k1", "b", "delta", "method", "idf_method", "dtype", "int_dtype")
+
+
+def _bm25s_version() -> str:
+    import bm25s
+
+    return str(bm25s.__version__)

@@ -2,6 +2,10 @@
 
 A pair has several texts (its question phrasings, or its answer chunks); its score is the best
 of them. Texts are stored grouped by pair, so the per-pair maximum is one ``reduceat``.
+
+Vectors are float16 in the store; scoring every text needs float32 (BLAS), so small indexes
+hold a float32 copy. Large ones keep the float16 array (memory-mapped from the index cache) and
+score only candidate pairs found by an approximate index: :meth:`VectorIndex.scores_for`.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ class VectorIndex:
     def __init__(self, vectors: np.ndarray, owners: np.ndarray, n_pairs: int) -> None:
         if len(owners) and np.any(np.diff(owners) < 0):
             raise ValueError("vectors must be grouped by pair")
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # float16 vectors stay float16 (and memory-mapped) when the caller asks: see module doc.
+        self.vectors = vectors if vectors.dtype == np.float16 else np.ascontiguousarray(vectors, dtype=np.float32)
         self.owners = owners.astype(np.int64)
         self.n_pairs = n_pairs
         present = np.zeros(n_pairs, dtype=bool)
         present[self.owners] = True
         self._present = present
         self._starts = np.searchsorted(self.owners, np.arange(n_pairs)[present]).astype(np.int64)
+        # Text range [begin, end) of every pair (empty for pairs without texts).
+        self._begin = np.searchsorted(self.owners, np.arange(n_pairs), side="left").astype(np.int64)
+        self._end = np.searchsorted(self.owners, np.arange(n_pairs), side="right").astype(np.int64)
 
     def text_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine of the query to every text."""
@@ -42,8 +50,52 @@ class VectorIndex:
         argbest[first[0]] = winners[first[1]]
         return best, argbest
 
+    def scores_for(self, pairs: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`pair_scores` for the given pairs only: the same values, at a cost that does not
+        grow with the index."""
+        begin, end = self._begin[pairs], self._end[pairs]
+        counts = end - begin
+        best = np.full(len(pairs), -1.0, dtype=np.float32)
+        argbest = np.full(len(pairs), -1, dtype=np.int64)
+        total = int(counts.sum())
+        if not total:
+            return best, argbest
+        rows = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(total)
+        scores = np.asarray(self.vectors[rows], dtype=np.float32) @ query.astype(np.float32)
+        has = counts > 0
+        offsets = (np.cumsum(counts) - counts)[has]
+        best[has] = np.maximum.reduceat(scores, offsets)
+        is_best = scores >= np.repeat(best, counts)
+        winners = np.flatnonzero(is_best)
+        slot = np.repeat(np.arange(len(pairs)), counts)[winners]
+        first = np.unique(slot, return_index=True)
+        argbest[first[0]] = rows[winners[first[1]]]
+        return best, argbest
+
     def first_vectors(self) -> np.ndarray:
         """Each pair's first text vector (its main question, or its first answer chunk)."""
         out = np.zeros((self.n_pairs, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), dtype=np.float32)
         out[self._present] = self.vectors[self._starts]
         return out
+
+    def first_rows(self) -> FirstVectors:
+        """Like :meth:`first_vectors`, read on demand: for indexes too large to copy."""
+        return FirstVectors(self)
+
+
+class FirstVectors:
+    """Each pair's first text vector as float32, looked up on indexing (``v[i]``, ``v[array]``)."""
+
+    def __init__(self, index: VectorIndex) -> None:
+        self._index = index
+        self.shape = (index.n_pairs, index.vectors.shape[1])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, pairs: int | np.ndarray) -> np.ndarray:
+        index = self._index
+        chosen = np.asarray(pairs, dtype=np.int64)
+        begin, end = index._begin[chosen], index._end[chosen]
+        out = np.asarray(index.vectors[np.where(end > begin, begin, 0)], dtype=np.float32)
+        return np.where((end > begin)[..., None], out, np.float32(0.0))

@@ -1,0 +1,96 @@
+"""The on-disk cache of a knowledge base's search index: ``<kb>.index/`` beside the SQLite file.
+
+The search index is derived state. Building it means reading every vector blob and
+tokenising every text, seconds at the starter's 16k pairs and minutes at a million; a new
+process (``oftenasked ask``) must not pay that. So the built index is saved as plain files
+(numpy arrays, memory-mapped when read; bm25s' own files; the faiss index) with a stamp
+saying what it was built from. A cache is used only when its stamp equals the stamp of the
+knowledge base now: generation counter, embedding model, counts, the file's identity and a
+digest of the newest pairs' content hashes. Anything else (no cache, a different stamp, an
+unreadable file) means: rebuild, and replace the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..store import Store
+
+FORMAT = 1
+"""Bumped whenever the files' layout changes; old caches are then rebuilt."""
+
+
+def folder_for(store: Store) -> Path | None:
+    """Where the cache of this store lives; None for an in-memory store."""
+    if store.path in ("", ":memory:") or store.path.startswith("file::memory:"):
+        return None
+    return Path(store.path + ".index")
+
+
+def stamp(store: Store, model: str, dim: int) -> dict[str, Any]:
+    """What the index of this store would be built from, cheaply (a few small queries)."""
+    db = store.db
+    pairs, max_rowid = db.execute("SELECT count(*), coalesce(max(rowid), 0) FROM pairs").fetchone()
+    texts = db.execute("SELECT count(*) FROM texts").fetchone()[0]
+    newest = db.execute("SELECT content_hash FROM pairs ORDER BY rowid DESC LIMIT 256").fetchall()
+    digest = hashlib.sha1("".join(h for (h,) in newest).encode()).hexdigest()
+    try:
+        identity = os.stat(store.path).st_ino
+    except OSError:
+        identity = 0
+    return {
+        "format": FORMAT,
+        "generation": store.generation(),
+        "model": model,
+        "dim": dim,
+        "pairs": int(pairs),
+        "max_rowid": int(max_rowid),
+        "texts": int(texts),
+        "newest": digest,
+        "file": identity,
+    }
+
+
+def fresh(folder: Path | None, expected: dict[str, Any]) -> bool:
+    """True when ``folder`` holds a complete cache built from exactly ``expected``."""
+    if folder is None:
+        return False
+    try:
+        return bool(json.loads((folder / "stamp.json").read_text()) == expected)
+    except (OSError, ValueError):
+        return False
+
+
+def staging(folder: Path) -> Path:
+    """A new empty folder beside ``folder`` to write a cache into before :func:`publish`."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=folder.name + ".tmp-", dir=folder.parent))
+
+
+def publish(staged: Path, folder: Path, stamp_value: dict[str, Any]) -> None:
+    """Make the staged files the cache: stamp written last, folder swapped in by rename.
+
+    A reader sees the old cache, no cache, or the new one; never half of one (the stamp is
+    the last file written, and a stale or missing stamp is never trusted).
+    """
+    (staged / "stamp.json").write_text(json.dumps(stamp_value, sort_keys=True))
+    old = None
+    if folder.exists():
+        old = Path(tempfile.mkdtemp(prefix=folder.name + ".old-", dir=folder.parent))
+        os.replace(folder, old / "index")
+    try:
+        os.replace(staged, folder)
+    except OSError:
+        shutil.rmtree(staged, ignore_errors=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def discard(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,123 @@
+"""The on-disk cache of the search index: used when fresh, rebuilt when the knowledge base changes,
+never trusted when its stamp differs, and giving the same hits as a fresh build."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from oftenasked import KnowledgeBase
+from oftenasked.retrieve import cache
+from oftenasked.retrieve.embed import HashEmbedder
+from oftenasked.retrieve.fusion import Weights
+from oftenasked.retrieve.index import SearchIndex
+from oftenasked.store import Store
+
+from .conftest import DATA, SEED
+
+QUESTIONS = [
+    "why does my lower back hurt when I run?",
+    "how do I delete my facebook account",
+    "strikethrough text in github markdown",
+    "what helps back pain after running",
+    "NOT working OR broken?",
+]
+
+
+def _kb(path: Path) -> KnowledgeBase:
+    return KnowledgeBase(Store(path), embedder=HashEmbedder())
+
+
+def _summary(kb: KnowledgeBase) -> list[list[tuple[str, float, str, dict[str, float]]]]:
+    return [
+        [(h.pair.id, h.score, h.matched_question, h.signals) for h in kb.search(q, k=10)] for q in QUESTIONS
+    ]
+
+
+def test_cache_is_written_then_used_with_the_same_hits(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    with _kb(path) as kb:
+        kb.ingest([SEED, DATA / "stackfaq" / "corpus.jsonl"])
+        built = _summary(kb)
+        assert not kb.index.from_cache
+    folder = Path(str(path) + ".index")
+    assert (folder / "stamp.json").exists()
+    with _kb(path) as kb:
+        assert kb.index.from_cache
+        assert _summary(kb) == built
+        assert [kb.related(q) for q in QUESTIONS[:2]] == [kb.related(q) for q in QUESTIONS[:2]]
+
+
+def test_cached_index_equals_a_fresh_build_array_for_array(tmp_path: Path) -> None:
+    with _kb(tmp_path / "kb.sqlite") as kb:
+        kb.ingest([SEED, DATA / "stackfaq" / "corpus.jsonl"])
+        fresh = SearchIndex(kb.store, kb.embedder, use_cache=False)
+        SearchIndex(kb.store, kb.embedder)  # writes the cache
+        cached = SearchIndex(kb.store, kb.embedder)
+        assert cached.from_cache and not fresh.from_cache
+        assert np.array_equal(fresh.main_question_vectors, cached.main_question_vectors)
+        for q in QUESTIONS:
+            vector = kb.embedder.embed([q])[0]
+            a, b = fresh.search(q, vector, 20, Weights()), cached.search(q, vector, 20, Weights())
+            assert np.array_equal(a.order, b.order) and np.array_equal(a.fused, b.fused)
+            assert all(np.array_equal(a.signals[s], b.signals[s]) for s in a.signals)
+            assert [fresh.q_texts[i] for i in a.matched_text] == [cached.q_texts[i] for i in b.matched_text]
+
+
+def test_a_change_rebuilds_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    with _kb(path) as kb:
+        kb.ingest([SEED])
+        before = kb.index
+        assert not kb.search("strikethrough text in github markdown")[0].pair.id.startswith("T001")
+        kb.ingest([DATA / "stackfaq" / "corpus.jsonl"])
+        after = kb.index
+        assert after is not before and not after.from_cache
+        assert kb.search("strikethrough text in github markdown")[0].pair.id.startswith("T001")
+    stamp = json.loads((Path(str(path) + ".index") / "stamp.json").read_text())
+    with _kb(path) as kb:
+        assert stamp["generation"] == kb.store.generation()
+        assert kb.index.from_cache
+
+
+def test_another_knowledge_base_at_the_same_path_is_never_served_the_old_cache(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    with _kb(path) as kb:
+        kb.ingest([DATA / "stackfaq" / "corpus.jsonl"])
+        kb.search("anything")
+        generation = kb.store.generation()
+    for leftover in tmp_path.glob("kb.sqlite*"):
+        if leftover.is_file():
+            leftover.unlink()
+    with _kb(path) as kb:
+        kb.ingest([SEED])
+        assert kb.store.generation() == generation  # same counter, different content
+        assert not kb.index.from_cache
+        assert all(h.pair.origin.endswith(SEED.name) for h in kb.search("running", k=5))
+
+
+def test_a_damaged_cache_is_rebuilt_not_trusted(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    with _kb(path) as kb:
+        kb.ingest([SEED])
+        expected = _summary(kb)
+    folder = Path(str(path) + ".index")
+    (folder / "q_vectors.npy").write_bytes(b"not numpy")
+    with _kb(path) as kb:
+        assert not kb.index.from_cache
+        assert _summary(kb) == expected
+    shutil.rmtree(folder)
+    with _kb(path) as kb:
+        assert _summary(kb) == expected
+    assert cache.fresh(folder, json.loads((folder / "stamp.json").read_text()))
+
+
+def test_an_in_memory_knowledge_base_has_no_cache(tmp_path: Path) -> None:
+    kb = KnowledgeBase(Store(":memory:"), embedder=HashEmbedder())
+    kb.ingest([SEED])
+    assert kb.search("back pain when running")
+    assert cache.folder_for(kb.store) is None
+    assert not list(tmp_path.iterdir())
