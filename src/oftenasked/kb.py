@@ -20,6 +20,7 @@ from .answer import confidence
 from .answer.related import select_related
 from .errors import IngestError, InputError, NotFoundError
 from .ingest import ReadResult, expand_paths, read_source
+from .ingest.fetch import fetch, is_url
 from .ingest.records import stable_id
 from .models import Answer, Hit, IngestReport, Page, Pair, Related, SourceReport
 from .retrieve.chunk import chunks
@@ -118,14 +119,24 @@ class KnowledgeBase:
         """
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        sources: list[tuple[str, bytes]] = []
-        for path in expand_paths(paths):
+        sources: list[tuple[str, bytes | IngestError]] = []
+        for item in paths:
             try:
-                sources.append((str(path.resolve()), path.read_bytes()))
-            except OSError as exc:
-                sources.append((str(path), b""))
+                if isinstance(item, str) and is_url(item):  # fetched; the URL is the origin
+                    sources.append((item, fetch(item).data))
+                    continue
+                for path in expand_paths([item]):
+                    try:
+                        sources.append((str(path.resolve()), path.read_bytes()))
+                    except OSError as exc:  # reported; the folder's other files still count
+                        error = IngestError(str(path), f"cannot be read ({exc.strerror})")
+                        if all_or_nothing:
+                            raise error from None
+                        sources.append((str(path), error))
+            except IngestError as exc:
                 if all_or_nothing:
-                    raise IngestError(str(path), f"cannot be read ({exc.strerror})") from None
+                    raise
+                sources.append((exc.source, exc))
         return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress)
 
     def ingest_bytes(self, data: bytes, origin: str, fmt: str | None = None) -> IngestReport:
@@ -134,7 +145,7 @@ class KnowledgeBase:
 
     def ingest_sources(
         self,
-        sources: Sequence[tuple[str, bytes]],
+        sources: Sequence[tuple[str, bytes | IngestError]],
         *,
         all_or_nothing: bool = False,
         fmt: str | None = None,
@@ -145,6 +156,8 @@ class KnowledgeBase:
         claimed: dict[str, str] = {}
         for origin, data in sources:
             try:
+                if isinstance(data, IngestError):  # could not be read or fetched
+                    raise data
                 if not data:
                     raise IngestError(origin, "empty file, or it cannot be read")
                 result = read_source(data, origin, fmt)
