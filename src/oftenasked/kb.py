@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from . import ingest as ingest_pkg
 from . import settings as settings_mod
 from . import usage
 from .answer import confidence
@@ -127,6 +128,9 @@ class KnowledgeBase:
                     continue
                 for path in expand_paths([item]):
                     try:
+                        size = path.stat().st_size  # checked before reading: a huge file never fills memory
+                        if size > ingest_pkg.MAX_BYTES:
+                            raise IngestError(str(path), f"too large ({size} bytes; the limit is {ingest_pkg.MAX_BYTES})")
                         sources.append((str(path.resolve()), path.read_bytes()))
                     except OSError as exc:  # reported; the folder's other files still count
                         error = IngestError(str(path), f"cannot be read ({exc.strerror})")

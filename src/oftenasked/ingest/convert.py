@@ -134,6 +134,9 @@ class Converter:
                 return self._list(el)
             if tag == "pre":
                 return self._pre(el)
+            if tag == "li":  # an item outside any list (broken markup) is still a list item
+                inner = "\n".join(b for b in self.blocks(el) if b.strip())
+                return ["- " + inner.replace("\n", "\n  ")] if inner else []
             if tag == "hr":
                 return []
             if tag not in BLOCK_TAGS and tag != "br":
