@@ -26,6 +26,7 @@ from .embed import Embedder
 from .fusion import Weights, convex, scale_by_max
 from .lexical import LexicalIndex
 from .semantic import FirstVectors, VectorIndex
+from .threads import one_blas_thread
 
 if TYPE_CHECKING:
     from .ann import AnnIndex
@@ -141,6 +142,12 @@ class SearchIndex:
         self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None = None
     ) -> Candidates:
         """The ``k`` best pairs for a query by fused score, with every signal kept for calibration."""
+        with one_blas_thread():
+            return self._search(query, vector, k, weights, mask)
+
+    def _search(
+        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None
+    ) -> Candidates:
         if self.ann_questions is not None:
             return self._search_candidates(query, vector, k, weights, mask)
         question, q_arg = self.questions.pair_scores(vector)
