@@ -21,6 +21,7 @@ from .answer import confidence
 from .answer.related import select_related
 from .errors import IngestError, InputError, NotFoundError
 from .ingest import ReadResult, expand_paths, read_source
+from .ingest.dedupe import QuestionIndex, dedupe
 from .ingest.fetch import fetch, is_url
 from .ingest.records import stable_id
 from .models import Answer, Hit, IngestReport, Page, Pair, Related, SourceReport
@@ -158,6 +159,7 @@ class KnowledgeBase:
         planned: list[tuple[str, ReadResult, list[PairRow]]] = []
         failed: list[SourceReport] = []
         claimed: dict[str, str] = {}
+        index: QuestionIndex | None = None
         for origin, data in sources:
             try:
                 if isinstance(data, IngestError):  # could not be read or fetched
@@ -165,8 +167,13 @@ class KnowledgeBase:
                 if not data:
                     raise IngestError(origin, "empty file, or it cannot be read")
                 result = read_source(data, origin, fmt)
+                if any(p.id is None for p in result.pairs):  # only pairs without a source id are merged
+                    index = index or self._question_index(planned)
+                    result = dedupe(result, origin, index)
                 rows = self._rows(origin, result, claimed)
                 planned.append((origin, result, rows))
+                for row in rows if index is not None else ():
+                    index.add(row.pair.id, origin, [row.pair.question, *row.pair.alternates], row.pair.answer)
             except IngestError as exc:
                 if all_or_nothing:
                     raise
@@ -180,6 +187,16 @@ class KnowledgeBase:
             if any(r.added or r.changed or r.removed for r in reports):
                 self.store.bump_generation()
         return IngestReport(sources=tuple(reports + failed), embedded=len(embedded))
+
+    def _question_index(self, planned: list[tuple[str, ReadResult, list[PairRow]]]) -> QuestionIndex:
+        """The questions already in the knowledge base and in the sources read so far, for dedupe."""
+        index = QuestionIndex(self.store.db.execute(
+            "SELECT p.id, p.question, p.alternates, p.answer, s.origin FROM pairs p JOIN sources s ON s.id = p.source_id"
+        ))
+        for origin, _, rows in planned:
+            for row in rows:
+                index.add(row.pair.id, origin, [row.pair.question, *row.pair.alternates], row.pair.answer)
+        return index
 
     def _rows(self, origin: str, result: ReadResult, claimed: dict[str, str]) -> list[PairRow]:
         """Pairs of a source ready to store; ids must be unique in the knowledge base."""
