@@ -329,3 +329,15 @@ def test_openapi_schema_is_served(client: httpx.Client) -> None:
         assert path in schema["paths"], path
     ask = schema["components"]["schemas"]["AskRequest"]["properties"]
     assert {"question", "top", "scoreThreshold", "strictFilters", "strictFiltersCompoundOperationType"} <= set(ask)
+
+
+def test_repeated_questions_are_cached_until_a_write(client: httpx.Client) -> None:
+    question = {"question": "Where do I find my invoice?"}
+    first = client.post("/ask", json=question).json()
+    assert client.post("/ask", json=question).json() == first
+    client.put("/pairs/invoice", json={"answer": "In the **Billing** tab."}, headers=AUTH)
+    after_edit = client.post("/ask", json=question).json()
+    assert after_edit["answers"][0]["answer"] == "In the **Billing** tab."
+    client.post("/ingest", headers=AUTH, json={"pairs": [{"question": "Where do I find my invoice?",
+                                                          "answer": "Duplicate.", "id": "invoice-2"}]})
+    assert client.get("/stats").json()["questions_asked"] == 3

@@ -7,6 +7,7 @@ safe to run side by side (tests/test_api_concurrency.py checks answers under loa
 
 import hmac
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Annotated, Any
@@ -22,7 +23,9 @@ from .. import __version__
 from ..answer.page import markdown_to_html
 from ..errors import InputError, OftenaskedError
 from ..kb import MAX_QUESTION_CHARS, KnowledgeBase
+from ..models import Answer
 from . import schemas, shapes
+from .cache import GenerationCache
 from .config import ServerConfig
 from .guard import Guard
 from .responses import JSON, error
@@ -59,6 +62,9 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
             raise OftenaskedError_(401, "this endpoint needs 'Authorization: Bearer <token>'")
 
     Writer = Depends(writer)
+    # The KnowledgeBase's own lock (every write holds it), or no lock at all when not serialising.
+    gate: AbstractContextManager[Any] = kb._lock if config.serialize else nullcontext()
+    answers: GenerationCache[tuple[Answer, bytes]] = GenerationCache(config.answer_cache)
 
     @app.get("/health", response_model=schemas.Health, tags=["service"])
     def health() -> Response:
@@ -71,21 +77,30 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         filters: dict[str, list[str]] = {}
         for item in body.strictFilters:
             filters.setdefault(item.name, []).append(item.value)
-        answer = kb.ask(
-            body.question,
-            top=body.top,
-            threshold=body.scoreThreshold,
-            filters=filters or None,
-            mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
-        )
-        related = kb.related(body.question, top=body.related) if body.related else ()
-        kb.record_query(answer)
-        return JSON(shapes.ask_response(answer, related))
+        key = (body.question.strip(), body.top, body.scoreThreshold, tuple(sorted((k, tuple(v)) for k, v in filters.items())),
+               body.strictFiltersCompoundOperationType, body.related)
+        with gate:
+            generation = kb.store.generation()
+            cached = answers.get(key, generation)
+            if cached is None:
+                answer = kb.ask(
+                    body.question,
+                    top=body.top,
+                    threshold=body.scoreThreshold,
+                    filters=filters or None,
+                    mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
+                )
+                related = kb.related(body.question, top=body.related) if body.related else ()
+                cached = (answer, to_json(shapes.ask_response(answer, related)))
+                answers.put(key, generation, cached)
+            kb.record_query(cached[0])
+        return Response(cached[1], media_type="application/json")
 
     @app.get("/related", response_model=schemas.RelatedResponse, tags=["answer"])
     def related(question: Question, top: Annotated[int, Query(ge=0, le=config.max_top)] = 5) -> Response:
         """Questions people also ask about the same need, each with its answer."""
-        items = kb.related(question, top=top)
+        with gate:
+            items = kb.related(question, top=top)
         return JSON({"question": question.strip(), "related": [shapes.related_item(r) for r in items]})
 
     @app.get(
@@ -99,7 +114,8 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         related: Annotated[int, Query(ge=0, le=config.max_top)] = 5,
     ) -> Response:
         """The "Often asked" page for a question: Markdown, HTML (with FAQPage JSON-LD) or JSON."""
-        result = kb.page(question, related=related)
+        with gate:
+            result = kb.page(question, related=related)
         if format == "md":
             return Response(result.to_markdown(), media_type="text/markdown; charset=utf-8")
         if format == "json":
@@ -109,7 +125,9 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @app.get("/q/{question:path}", include_in_schema=False)
     def often_asked(question: Annotated[str, Path(min_length=1, max_length=MAX_QUESTION_CHARS)]) -> Response:
         """The "Often asked" page at a stable, shareable URL."""
-        return Response(_styled(kb.page(question).to_html()), media_type="text/html; charset=utf-8")
+        with gate:
+            result = kb.page(question)
+        return Response(_styled(result.to_html()), media_type="text/html; charset=utf-8")
 
     @app.post("/ingest", tags=["write"], dependencies=[Writer], status_code=201, openapi_extra=_INGEST_BODY)
     async def ingest(
@@ -147,7 +165,8 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> Response:
         """Pairs in knowledge-base order, a page at a time."""
-        everything = kb.pairs()
+        with gate:
+            everything = kb.pairs()
         shown = everything[offset : offset + limit]
         return JSON({"total": len(everything), "offset": offset, "pairs": [p.to_dict() for p in shown]})
 

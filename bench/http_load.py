@@ -1,0 +1,175 @@
+"""HTTP load on loopback: requests/s and p50/p99 latency of POST /ask at 1, 8 and 64 clients.
+
+The server runs as its own process (``oftenasked serve``, as users run it); the load generator is
+a lean asyncio HTTP/1.1 keep-alive client, so that it leaves the CPU to the server. Every request
+is checked (status 200 and an ``answered`` flag in the body). Bounded in requests and in time.
+
+    python bench/http_load.py                      # the bundled starter knowledge base
+    python bench/http_load.py --kb faq.sqlite --clients 1,8,64 --requests 3000 --seconds 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Level:
+    clients: int
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    def row(self) -> str:
+        done = len(self.latencies)
+        lat = sorted(self.latencies) or [float("nan")]
+        p50 = lat[len(lat) // 2] * 1000
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        rate = done / self.seconds if self.seconds else 0.0
+        return f"{self.clients:>7}  {done:>8}  {self.errors:>6}  {rate:>9.1f}  {p50:>8.2f}  {p99:>8.2f}"
+
+
+def questions_from(kb_path: str | None, limit: int, seed: int) -> list[str]:
+    """Questions like users ask them: stored questions, lower-cased, some without their question mark."""
+    from oftenasked import KnowledgeBase
+
+    with KnowledgeBase.open(kb_path) as kb:
+        stored = [p.question for p in kb.pairs()]
+    rng = random.Random(seed)
+    picked = rng.sample(stored, min(limit, len(stored)))
+    return [q.lower().rstrip("?") if i % 2 else q for i, q in enumerate(picked)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+SERVER = (
+    "import sys; from oftenasked import KnowledgeBase; from oftenasked.api import ServerConfig, serve; "
+    "serve(KnowledgeBase.open(sys.argv[1] or None), ServerConfig(serialize=sys.argv[3] == '1'), port=int(sys.argv[2]))"
+)
+
+
+def start_server(kb_path: str | None, port: int, serialize: bool) -> subprocess.Popen[bytes]:
+    """``oftenasked serve`` as its own process (the same code path, with the serialisation choice)."""
+    args = [sys.executable, "-c", SERVER, kb_path or "", str(port), "1" if serialize else "0"]
+    server = subprocess.Popen(args, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(server.stderr.read().decode() if server.stderr else "server exited") from None
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the server did not start within 120 s")
+
+
+def request_bytes(question: str, related: int) -> bytes:
+    body = json.dumps({"question": question, "top": 3, "related": related}).encode()
+    head = (
+        f"POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    return head + body
+
+
+async def client(
+    port: int, payloads: list[bytes], level: Level, budget: list[int], stop_at: float, unique: bool, at: int
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while budget[0] > 0 and time.perf_counter() < stop_at:
+            budget[0] -= 1
+            payload = payloads[at % len(payloads)]
+            if unique:  # a question never asked before: no cache can help
+                payload = payload.replace(b'", "top"', f' ({budget[0]})", "top"'.encode())
+                payload = fix_length(payload)
+            at += 1
+            start = time.perf_counter()
+            writer.write(payload)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            body = await reader.readexactly(length)
+            level.latencies.append(time.perf_counter() - start)
+            if status != 200 or b'"answered":' not in body:
+                level.errors += 1
+    finally:
+        writer.close()
+
+
+def fix_length(payload: bytes) -> bytes:
+    head, body = payload.split(b"\r\n\r\n", 1)
+    lines = [ln for ln in head.split(b"\r\n") if not ln.lower().startswith(b"content-length:")]
+    return b"\r\n".join([*lines, f"Content-Length: {len(body)}".encode()]) + b"\r\n\r\n" + body
+
+
+async def run_level(
+    port: int, payloads: list[bytes], clients: int, requests: int, seconds: float, unique: bool = False
+) -> Level:
+    level = Level(clients)
+    budget = [requests]
+    start = time.perf_counter()
+    starts = [0] if clients == 1 and not seconds else [random.randrange(len(payloads)) for _ in range(clients)]
+    deadline = start + (seconds or 600)
+    await asyncio.gather(*(client(port, payloads, level, budget, deadline, unique, at) for at in starts))
+    level.seconds = time.perf_counter() - start
+    return level
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kb", default=None, help="knowledge base file (default: the bundled starter)")
+    parser.add_argument("--clients", default="1,8,64", help="concurrency levels, comma-separated")
+    parser.add_argument("--requests", type=int, default=3000, help="most requests per level")
+    parser.add_argument("--seconds", type=float, default=15.0, help="most seconds per level")
+    parser.add_argument("--questions", type=int, default=300, help="distinct questions to cycle through")
+    parser.add_argument("--related", type=int, default=3, help="related questions in each answer (0: none)")
+    parser.add_argument("--warmup", type=int, default=None, help="requests before measuring (default: one per question)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--unique", action="store_true",
+                        help="make every question new (defeats the answer and query-vector caches)")
+    parser.add_argument("--threads", action="store_true",
+                        help="let knowledge-base calls run side by side in threads (default: one at a time)")
+    args = parser.parse_args()
+
+    questions = questions_from(args.kb, args.questions, args.seed)
+    payloads = [request_bytes(q, args.related) for q in questions]
+    port = free_port()
+    server = start_server(args.kb, port, serialize=not args.threads)
+    try:
+        # Warm up: every question once, in order (index built, model loaded, caches filled).
+        asyncio.run(run_level(port, payloads, 1, args.warmup or len(payloads), 0))
+        print(f"POST /ask on 127.0.0.1:{port}, {len(questions)} distinct questions, related={args.related}, "
+              f"{os.cpu_count()} CPUs, KB calls {'in threads' if args.threads else 'one at a time'}, "
+              f"{'every question new' if args.unique else 'questions repeat'}")
+        print("clients  requests  errors      req/s   p50 ms   p99 ms")
+        for clients in (int(c) for c in args.clients.split(",")):
+            level = asyncio.run(run_level(port, payloads, clients, args.requests, args.seconds, args.unique))
+            print(level.row(), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

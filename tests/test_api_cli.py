@@ -1,0 +1,79 @@
+"""`oftenasked serve`: safe defaults, and a clear install hint when the server extra is missing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from oftenasked.cli import cli
+from oftenasked.errors import MissingExtraError
+
+from .conftest import SEED
+from .conftest_server import free_socket
+
+
+def test_missing_server_extra_gives_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from oftenasked.api import require_server_extra
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if it were not installed
+    with pytest.raises(MissingExtraError, match=r"pip install 'oftenasked\[server\]'"):
+        require_server_extra()
+    result = CliRunner().invoke(cli, ["serve", "--kb", "unused.sqlite"])
+    assert result.exit_code == 1
+    assert "pip install 'oftenasked[server]'" in result.output
+
+
+def test_serve_help_states_the_safe_defaults() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "127.0.0.1" in result.output and "OFTENASKED_TOKEN" in result.output
+
+
+@pytest.mark.slow
+def test_serve_answers_from_the_real_model_on_loopback(tmp_path: Path) -> None:
+    """The command as users run it: a new process, the real model, bound to 127.0.0.1 only."""
+    kb = tmp_path / "kb.sqlite"
+    env = os.environ | {"OFTENASKED_TOKEN": ""}
+    ingest = [sys.executable, "-c", "from oftenasked.cli import main; main()", "ingest", str(SEED), "--kb", str(kb)]
+    subprocess.run(ingest, check=True, capture_output=True, env=env)
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    serve = [sys.executable, "-c", "from oftenasked.cli import main; main()", "serve", "--kb", str(kb), "--port", str(port)]
+    server = subprocess.Popen(serve, stderr=subprocess.PIPE, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        body = httpx.post(url + "/ask", json={"question": "why does my lower back hurt when I run?"}).json()
+        assert body["answered"] is True
+        assert "running" in body["answers"][0]["answer"].lower() or "run" in body["answers"][0]["questions"][0].lower()
+        assert httpx.delete(url + "/pairs/anything").status_code == 403  # no token: writes refused
+        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
+        if listening.returncode == 0 and listening.stdout.strip():
+            local = {line.split()[3] for line in listening.stdout.splitlines()}
+            assert local == {f"127.0.0.1:{port}"}
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    assert server.stderr is not None
+    with server.stderr:
+        assert b"127.0.0.1" in server.stderr.read()
