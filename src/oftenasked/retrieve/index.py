@@ -14,6 +14,7 @@ Two ways to search, with the same signals and the same fusion:
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,6 +114,10 @@ class SearchIndex:
                 approximate = _build_ann(data)
             if folder is not None:
                 _save(folder, expected, data, lexical, approximate)
+                if approximate is not None and cache.fresh(folder, expected):
+                    # Serve from the files just written: the vectors then leave memory.
+                    with contextlib.suppress(Exception):
+                        data = _load(folder)
         self.rowids = data.rowids
         n = len(self.rowids)
         use_ann = _want_ann(n) if ann is None else ann
@@ -336,10 +341,12 @@ def _save(
 
 def _load(folder: Path) -> _Data:
     """The arrays of a fresh cache; the vectors memory-mapped (read only as they are used)."""
-    loaded = {
-        name: np.load(folder / f"{name}.npy", mmap_mode="r" if name.endswith("vectors") else None)
-        for name in _ARRAYS
-    }
+    loaded = {}
+    for name in _ARRAYS:
+        try:
+            loaded[name] = np.load(folder / f"{name}.npy", mmap_mode="r" if name.endswith("vectors") else None)
+        except ValueError:  # an empty array cannot be memory-mapped
+            loaded[name] = np.load(folder / f"{name}.npy")
     return _Data(**loaded)
 
 

@@ -4,13 +4,52 @@ A pair has several texts (its question phrasings, or its answer chunks); its sco
 of them. Texts are stored grouped by pair, so the per-pair maximum is one ``reduceat``.
 
 Vectors are float16 in the store; scoring every text needs float32 (BLAS), so small indexes
-hold a float32 copy. Large ones keep the float16 array (memory-mapped from the index cache) and
-score only candidate pairs found by an approximate index: :meth:`VectorIndex.scores_for`.
+hold a float32 copy. Large ones leave the float16 array in the index cache on disk and score only
+candidate pairs found by an approximate index (:meth:`VectorIndex.scores_for`), reading just their
+rows (:class:`RowFile`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import numpy as np
+
+
+class RowFile:
+    """The rows of a 2-d ``.npy`` file, read on demand with ``pread``.
+
+    Not a memory map on purpose: on recent Linux kernels a page fault in a file map brings in the
+    whole large folio around it (hundreds of kilobytes), so a few hundred scattered rows per query
+    made a 77 MB file fully resident within one query. Reading the rows costs microseconds and
+    keeps resident memory to what is used.
+    """
+
+    def __init__(self, array: np.memmap) -> None:
+        self.shape: tuple[int, ...] = tuple(array.shape)
+        self.dtype = array.dtype
+        self.ndim = 2
+        self._offset = int(array.offset)
+        self._row_bytes = int(array.shape[1]) * array.dtype.itemsize
+        self._fd = os.open(str(array.filename), os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def ranges(self, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Rows ``begin[i]:end[i]`` for every i, concatenated, as float32."""
+        parts = [
+            os.pread(self._fd, (e - b) * self._row_bytes, self._offset + b * self._row_bytes)
+            for b, e in zip(begin.tolist(), end.tolist())
+            if e > b
+        ]
+        flat = np.frombuffer(b"".join(parts), dtype=self.dtype)
+        return flat.reshape(-1, self.shape[1]).astype(np.float32)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.close(self._fd)
 
 
 class VectorIndex:
@@ -19,8 +58,14 @@ class VectorIndex:
     def __init__(self, vectors: np.ndarray, owners: np.ndarray, n_pairs: int) -> None:
         if len(owners) and np.any(np.diff(owners) < 0):
             raise ValueError("vectors must be grouped by pair")
-        # float16 vectors stay float16 (and memory-mapped) when the caller asks: see module doc.
-        self.vectors = vectors if vectors.dtype == np.float16 else np.ascontiguousarray(vectors, dtype=np.float32)
+        # float16 vectors stay float16 (read from disk on demand when memory-mapped): see module doc.
+        self.vectors: np.ndarray | RowFile
+        if isinstance(vectors, np.memmap):
+            self.vectors = RowFile(vectors)
+        elif vectors.dtype == np.float16:
+            self.vectors = vectors
+        else:
+            self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.owners = owners.astype(np.int64)
         self.n_pairs = n_pairs
         present = np.zeros(n_pairs, dtype=bool)
@@ -33,7 +78,16 @@ class VectorIndex:
 
     def text_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine of the query to every text."""
+        if isinstance(self.vectors, RowFile):
+            raise TypeError("exact search over every text needs the vectors in memory")
         return self.vectors @ query.astype(np.float32)
+
+    def _ranges(self, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+        if isinstance(self.vectors, RowFile):
+            return self.vectors.ranges(begin, end)
+        counts = end - begin
+        rows = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return np.asarray(self.vectors[rows], dtype=np.float32)
 
     def pair_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(best cosine per pair, index of the best text per pair); pairs without texts get -1."""
@@ -61,7 +115,7 @@ class VectorIndex:
         if not total:
             return best, argbest
         rows = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(total)
-        scores = np.asarray(self.vectors[rows], dtype=np.float32) @ query.astype(np.float32)
+        scores = self._ranges(begin, end) @ query.astype(np.float32)
         has = counts > 0
         offsets = (np.cumsum(counts) - counts)[has]
         best[has] = np.maximum.reduceat(scores, offsets)
@@ -75,7 +129,10 @@ class VectorIndex:
     def first_vectors(self) -> np.ndarray:
         """Each pair's first text vector (its main question, or its first answer chunk)."""
         out = np.zeros((self.n_pairs, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), dtype=np.float32)
-        out[self._present] = self.vectors[self._starts]
+        if isinstance(self.vectors, RowFile):
+            out[self._present] = self.vectors.ranges(self._starts, self._starts + 1)
+        else:
+            out[self._present] = self.vectors[self._starts]
         return out
 
     def first_rows(self) -> FirstVectors:
@@ -96,6 +153,9 @@ class FirstVectors:
     def __getitem__(self, pairs: int | np.ndarray) -> np.ndarray:
         index = self._index
         chosen = np.asarray(pairs, dtype=np.int64)
-        begin, end = index._begin[chosen], index._end[chosen]
-        out = np.asarray(index.vectors[np.where(end > begin, begin, 0)], dtype=np.float32)
-        return np.where((end > begin)[..., None], out, np.float32(0.0))
+        flat = chosen.reshape(-1)
+        begin, end = index._begin[flat], index._end[flat]
+        out = np.zeros((len(flat), self.shape[1]), dtype=np.float32)
+        has = end > begin
+        out[has] = index._ranges(begin[has], begin[has] + 1)
+        return out.reshape(*chosen.shape, self.shape[1])
