@@ -160,3 +160,17 @@ def test_page_works_without_javascript(browser: object, server: Running) -> None
     p.wait_for_url("**/page?**")
     assert p.locator("h1").text_content() == "Often asked: How do I reset my password?"
     context.close()
+
+
+def test_not_helpful_then_this_other_answer(page: object, server: Running) -> None:
+    p = page
+    p.goto(server.url + "/?q=" + quote("How do I reset my password?"))  # type: ignore[attr-defined]
+    p.locator("#answer").wait_for(state="visible")  # type: ignore[attr-defined]
+    p.get_by_role("button", name="No").click()  # type: ignore[attr-defined]
+    choices = p.locator("#better-list button")  # type: ignore[attr-defined]
+    choices.first.wait_for(state="visible")
+    choices.first.click()
+    p.locator("#feedback-thanks").get_by_text("this answer fits").wait_for()  # type: ignore[attr-defined]
+    assert p.locator("#better").is_hidden()  # type: ignore[attr-defined]
+    feedback = httpx.get(server.url + "/stats").json()["feedback"]
+    assert feedback == {"helpful": 0, "not_helpful": 1, "other_answer": 1}

@@ -13,7 +13,7 @@
   const relatedBox = $("related");
   const relatedList = $("related-list");
   const shownIds = new Set();
-  let current = null; // {question, id}
+  let current = null; // {question, id, related: [{id, question}]}
   let panelCount = 0;
 
   // -- safe HTML ------------------------------------------------------------------------
@@ -102,7 +102,8 @@
     shownIds.clear();
     relatedList.replaceChildren();
     const best = data.answered ? data.answers[0] : null;
-    current = {question: data.question, id: best ? best.id : null};
+    current = {question: data.question, id: best ? best.id : null, related: data.related};
+    $("better").hidden = true;
     if (best) {
       shownIds.add(best.id);
       $("answer-question").textContent = best.questions[0];
@@ -218,10 +219,41 @@
       $("feedback-thanks").textContent = helpful
         ? "Thank you for your feedback."
         : "Thank you. Try asking another way, or see the questions below.";
+      if (!helpful) offerBetter();
     } catch (err) {
       $("feedback-thanks").textContent = "Feedback not sent: " + err.message;
       for (const b of buttons) b.disabled = false;
     }
+  }
+
+  // "This other answer": the related questions, offered as the right answer instead.
+  function offerBetter() {
+    const list = $("better-list");
+    list.replaceChildren();
+    for (const r of current.related || []) {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = r.question;
+      button.addEventListener("click", async () => {
+        for (const b of list.querySelectorAll("button")) b.disabled = true;
+        try {
+          await api("/feedback", {
+            method: "POST",
+            headers: {"content-type": "application/json"},
+            body: JSON.stringify({question: current.question, id: current.id, better_id: r.id}),
+          });
+          $("feedback-thanks").textContent = "Thank you: we will learn that this answer fits your question.";
+          $("better").hidden = true;
+        } catch (err) {
+          $("feedback-thanks").textContent = "Feedback not sent: " + err.message;
+          for (const b of list.querySelectorAll("button")) b.disabled = false;
+        }
+      });
+      li.appendChild(button);
+      list.appendChild(li);
+    }
+    $("better").hidden = list.children.length === 0;
   }
 
   // -- wiring ---------------------------------------------------------------------------
