@@ -207,3 +207,59 @@ def test_ingest_saved_page_into_a_knowledge_base(hash_kb):
     best = hash_kb.ask("how long to rest a sore back", threshold=0.0).best
     assert best is not None and best.pair.question == "How long should I rest a sore back?"
     assert best.pair.source == "https://stridewell.example/running-back-pain/#faq-question-1680423320005"
+
+
+def test_squarespace_accordion_block():
+    result = read("squarespace-accordion.html")
+    assert [p.question for p in result.pairs] == [
+        "Do I need any experience for the beginner wheel class?", "When can I collect my pots?", "Gift vouchers"
+    ]
+    assert result.pairs[1].answer.endswith("\n\nWe email you when they are ready.")
+    assert_no_clutter(result, "mailing list", "Instagram", "Kiln Yard", "Classes")
+    assert not any(d.reason == "text outside the questions" for d in result.dropped)  # nothing counted twice
+
+
+def test_shopify_collapsible_rows():
+    result = read("shopify-collapsible.html")
+    assert [p.question for p in result.pairs] == ["How fresh is the coffee?", "Can I return opened coffee?"]
+    assert "[email us](mailto:help@northwind.example)" in result.pairs[1].answer
+    assert_no_clutter(result, "Subscribe", "Free shipping", "Northwind Coffee")
+
+
+def test_zendesk_help_centre_article():
+    result = read("zendesk-article.html")
+    assert [p.question for p in result.pairs] == [
+        "How do I turn on two-factor authentication?", "What happens if I lose my phone?",
+        "Do you ever ask for my password?",
+    ]
+    assert result.pairs[0].answer.startswith("1. Open **Settings > Security**.\n2. Select **Enable 2FA**")
+    assert_kept(result, "No backup codes? Contact support from the email address", "**Never.** We will not ask")
+    assert_no_clutter(result, "Articles in this section", "export my data", "Was this article helpful",
+                      "Related articles", "Recently viewed", "logged out", "Comments", "Submit a request", "Facebook")
+
+
+def test_tables_rdfa_aria_disclosures_and_q_a_paragraphs():
+    result = read("misc-layouts.html")
+    assert sorted(p.question for p in result.pairs) == sorted([
+        "Who gets a single person discount?",  # RDFa
+        "When is council tax due?", "Can I pay in 12 instalments?",  # a two-column table
+        "I'm moving house. What do I do?", "Are students exempt?",  # aria-controls disclosures
+        "What if I cannot pay?",  # "**Q.** ... / **A.** ..." paragraphs
+    ])
+    answers = {p.question: p.answer for p in result.pairs}
+    assert answers["What if I cannot pay?"] == "Call us as soon as possible on 01632 960999 to agree a payment plan."
+    assert answers["Are students exempt?"].startswith("Full-time students are exempt.")
+
+
+def test_large_pages_are_read_in_reasonable_time():
+    import time
+
+    page = "<html><body>" + "".join(
+        f"<div class='accordion-item'><h2 class='accordion-header'><button data-bs-target='#c{i}'>Question {i}?"
+        f"</button></h2><div id='c{i}' class='accordion-collapse collapse'><div class='accordion-body'><p>Answer {i}."
+        "</p></div></div></div>" for i in range(1000)
+    ) + "</body></html>"
+    start = time.perf_counter()
+    result = read_html(page, "big.html")
+    assert len(result.pairs) == 1000
+    assert time.perf_counter() - start < 5

@@ -29,6 +29,8 @@ BLOCK_TAGS = frozenset(
      "h4", "h5", "h6", "pre", "table", "thead", "tbody", "tfoot", "tr", "figure", "figcaption", "address", "header",
      "footer", "nav", "aside", "details", "summary", "hr", "fieldset", "center", "body", "html", "caption"}
 )
+CLAIMED = "data-oftenasked-claimed"
+"""Marks elements a reader already turned into a pair; the converter leaves them out."""
 _STRONG = frozenset({"strong", "b"})
 _EMPHASIS = frozenset({"em", "i", "cite", "dfn"})
 _WS = re.compile(r"[ \t\n\r\f\v\u00a0]+")
@@ -79,6 +81,8 @@ def element_text(el: _Element) -> str:
 def _tag(node: object) -> str:
     if isinstance(node, (_Comment, _ProcessingInstruction)):
         return ""
+    if getattr(node, "get", None) is not None and node.get(CLAIMED):  # type: ignore[attr-defined]
+        return "template"  # already a pair: skipped like a template
     tag = getattr(node, "tag", "")
     return tag.lower() if isinstance(tag, str) else ""
 

@@ -26,11 +26,11 @@ from lxml.etree import ParserError, _Element
 from ..errors import IngestError
 from ..models import Dropped
 from .clean import clutter_reason, normalize
-from .convert import BLOCK_TAGS, SKIP_TAGS, Converter, element_text, join_blocks
+from .convert import BLOCK_TAGS, CLAIMED, SKIP_TAGS, Converter, element_text, join_blocks
 from .jsonfile import faq_from_jsonld
 from .records import RawPair, ReadResult
 
-_CLAIMED = "data-oftenasked-claimed"
+_CLAIMED = CLAIMED
 _MAX_QUESTION = 300
 _MAX_REPORTED = 300
 
@@ -51,23 +51,35 @@ _CLASS_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"site-footer|masthead|topbar|toc|newsletter|subscribe", "navigation"),
     )
 )
+# Consent managers whose ids and classes run words together ("CybotCookiebotDialog").
+_CLASS_SUBSTRINGS = (("cookiebot", "cookie notice"), ("cookielaw", "cookie notice"), ("cookie-law", "cookie notice"),
+                     ("usercentrics", "cookie notice"), ("didomi", "cookie notice"), ("iubenda", "cookie notice"),
+                     ("truste", "cookie notice"), ("qc-cmp", "cookie notice"), ("osano", "cookie notice"),
+                     ("adsbygoogle", "advertisement"), ("google-ad", "advertisement"))
 _TAG_REASONS = {"nav": "navigation", "header": "navigation", "footer": "navigation", "aside": "navigation"}
 _ROLE_REASONS = {"navigation": "navigation", "banner": "navigation", "contentinfo": "navigation",
                  "complementary": "navigation", "search": "navigation"}
 _NEVER_DROPPED = frozenset({"html", "body", "main", "article"})
 _FAQ_MARKERS = (
-    ".//details | .//*[contains(translate(@class,'FAQ','faq'),'faq') or contains(translate(@id,'FAQ','faq'),'faq')"
-    " or contains(@class,'accordion') or contains(@itemtype,'Question') or contains(@class,'elementor-toggle')]"
+    ".//details | .//*[not(self::a) and (contains(translate(@class,'FAQ','faq'),'faq')"
+    " or contains(translate(@id,'FAQ','faq'),'faq') or contains(@class,'accordion') or contains(@itemtype,'Question')"
+    " or contains(@typeof,'Question') or contains(@class,'elementor-toggle'))]"
 )
+_BOX = r"(?:accordion|faq|toggle|collaps\w*|expand\w*|qa|qna|disclosure)"
 _Q_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:question|tab-title|toggle-title|accordion-button|accordion-header|accordion-title|"
-    r"accordion-toggle|accordion-trigger|card-header|panel-heading|faq-q|faq-title|faq-item-title)(?:$|[-_\s])"
+    r"(?:^|[-_\s])(?:question|tab[-_]+title|card[-_]+header|panel[-_]+heading|panel[-_]+title|faq[-_]*q|"
+    + _BOX + r"\w*(?:[-_]+\w+)*?[-_]+(?:title|button|header|heading|trigger|toggle|summary|head|label|q))(?:$|[-_\s])"
 )
 _A_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:answer|tab-content|toggle-content|accordion-body|accordion-collapse|accordion-content|"
-    r"accordion-panel|card-body|panel-body|panel-collapse|collapse|faq-a|faq-content)(?:$|[-_\s])"
+    r"(?:^|[-_\s])(?:answer|tab[-_]+content|card[-_]+body|panel[-_]+body|panel[-_]+collapse|collapse|faq[-_]*a|"
+    + _BOX + r"\w*(?:[-_]+\w+)*?[-_]+(?:body|content|panel|collapse|text|description|dropdown|inner|details|a))"
+    r"(?:$|[-_\s])"
 )
-_BOLD_QUESTION = re.compile(r"^\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?\?)\*\*\s*(?:\n|$)")
+_BOLD_QUESTION = re.compile(
+    r"^\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?\?)\*\*\s*(?:\n|$)"
+    r"|^\*\*(?:Q|Question)\s*\d*\s*[:.]?\*\*\s*(.{2,300}?\?)\s*(?:\n|$)"
+)
+_EDGE_SYMBOLS = re.compile(r"^[^\w\"'“‘(¿¡]+|(?<=\?)[^\w\"'”’)]+$|\s+[+−–▼▲▾▸►›»]+$")
 _Q_PREFIX = re.compile(r"^(?:Q|Question)\s*\d*\s*[:.)]\s*|^\d{1,3}[.)]\s+", re.IGNORECASE)
 _A_PREFIX = re.compile(r"^\*{0,2}(?:A|Answer)\s*[:.]\s*\*{0,2}\s*", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -78,7 +90,8 @@ def _classes(el: _Element) -> str:
 
 
 def _clean_question(text: str) -> str:
-    return _Q_PREFIX.sub("", normalize(text).replace("\n", " ").strip()).strip()
+    text = _EDGE_SYMBOLS.sub("", normalize(text).replace("\n", " ").strip())
+    return _Q_PREFIX.sub("", text).strip()
 
 
 def _clean_answer(markdown: str) -> str:
@@ -125,32 +138,64 @@ def _jsonld(root: _Element, convert: Converter, dropped: list[Dropped]) -> list[
     return pairs
 
 
-def _own(el: _Element, scope: _Element) -> bool:
+def _own(el: _Element, scope: _Element, scope_attr: str) -> bool:
     """True when ``el`` belongs to ``scope`` and not to an item nested inside it."""
-    owner = next(iter(el.xpath("ancestor::*[@itemscope][1]")), None)
+    owner = next(iter(el.xpath(f"ancestor::*[@{scope_attr}][1]")), None)
     return owner is scope
 
 
+def _prop(name: str, attr: str) -> str:
+    return f"contains(concat(' ',normalize-space(@{attr}),' '),' {name} ')"
+
+
 def _microdata(root: _Element, convert: Converter) -> list[RawPair]:
+    """schema.org Questions marked up as microdata (itemprop) or RDFa (property/typeof)."""
     pairs: list[RawPair] = []
-    for item in root.xpath("//*[@itemscope][contains(@itemtype,'schema.org/Question')]"):
-        names = [n for n in item.xpath(".//*[@itemprop='name']") if _own(n, item)]
-        question = ""
-        if names:
-            question = names[0].get("content") if names[0].tag == "meta" else element_text(names[0])
-        answers = item.xpath(
-            ".//*[contains(concat(' ',normalize-space(@itemprop),' '),' acceptedAnswer ')"
-            " or contains(concat(' ',normalize-space(@itemprop),' '),' suggestedAnswer ')]"
-        )
-        if not question or not answers:
-            continue
-        texts = [t for t in answers[0].xpath(".//*[@itemprop='text']") if _own(t, answers[0])]
-        holder = texts[0] if texts else answers[0]
-        answer = holder.get("content") if holder.tag == "meta" else convert.elements([holder])
-        if answer:
-            pairs.append(RawPair(question=_clean_question(question), answer=answer, line=item.sourceline))
-        _claim(item)
+    for scope, kind, prop in (("itemscope", "itemtype", "itemprop"), ("typeof", "typeof", "property")):
+        query = f"//*[@{scope}][contains(@{kind},'Question')]"
+        for item in root.xpath(query):
+            if not re.search(r"(^|[/:#\s])Question(\s|$)", item.get(kind, "")):
+                continue
+            names = [n for n in item.xpath(f".//*[{_prop('name', prop)} or {_prop('schema:name', prop)}]")
+                     if _own(n, item, scope)]
+            question = ""
+            if names:
+                question = names[0].get("content") if names[0].tag == "meta" else element_text(names[0])
+            answers = item.xpath(
+                f".//*[{_prop('acceptedAnswer', prop)} or {_prop('suggestedAnswer', prop)}"
+                f" or {_prop('schema:acceptedAnswer', prop)}]"
+            )
+            if not question or not answers:
+                continue
+            texts = [t for t in answers[0].xpath(f".//*[{_prop('text', prop)} or {_prop('schema:text', prop)}]")
+                     if _own(t, answers[0], scope)]
+            holder = texts[0] if texts else answers[0]
+            answer = holder.get("content") if holder.tag == "meta" else convert.elements([holder])
+            if answer:
+                pairs.append(RawPair(question=_clean_question(question), answer=answer, line=item.sourceline))
+            _claim(item)
     return pairs
+
+
+def _tables(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]]:
+    """Tables of two columns whose first cells are questions."""
+    found: list[tuple[_Element, RawPair]] = []
+    for table in root.iter("table"):
+        if _claimed(table):
+            continue
+        rows = [[c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
+                for tr in table.xpath("./tr|./tbody/tr|./thead/tr|./tfoot/tr")]
+        rows = [r for r in rows if len(r) == 2]
+        asked = [r for r in rows if element_text(r[0]).endswith("?")]
+        if not asked or len(asked) * 2 < len(rows):
+            continue
+        for cells in asked:
+            question = _clean_question(element_text(cells[0]))
+            answer = _clean_answer(convert.content(cells[1]))
+            if question and answer and len(question) <= _MAX_QUESTION:
+                found.append((cells[0], RawPair(question=question, answer=answer, line=cells[0].sourceline)))
+        _claim(table)
+    return found
 
 
 # -- clutter --------------------------------------------------------------------------------
@@ -161,6 +206,9 @@ def _clutter_reason(el: _Element) -> str | None:
     classes = _classes(el)
     for pattern, reason in _CLASS_RULES:
         if pattern.search(classes):
+            return reason
+    for word, reason in _CLASS_SUBSTRINGS:
+        if word in classes:
             return reason
     role = (el.get("role") or "").lower()
     if role in _ROLE_REASONS:
@@ -198,7 +246,8 @@ def _strip_clutter(root: _Element, dropped: list[Dropped]) -> None:
 
 
 # -- visible strategies ------------------------------------------------------------------------
-def _target(el: _Element, root: _Element) -> _Element | None:
+def _target(el: _Element, ids: dict[str, _Element]) -> _Element | None:
+    """The panel an accordion title opens (``aria-controls``, ``data-target``, ``href="#..."``)."""
     for node in [el, *el.iterdescendants()]:
         if not isinstance(node.tag, str):
             continue
@@ -206,21 +255,32 @@ def _target(el: _Element, root: _Element) -> _Element | None:
             value = (node.get(attr) or "").strip()
             ident = value.lstrip("#") if attr != "aria-controls" else value
             if (attr == "aria-controls" or value.startswith("#")) and ident:
-                found = root.xpath("//*[@id=$i]", i=ident)
-                if found and found[0] is not el and el not in found[0].iterancestors():
-                    return found[0]
+                found = ids.get(ident.split()[0])
+                if found is not None and found is not el and el not in found.iterancestors():
+                    return found
     return None
+
+
+def _aria_title(el: _Element) -> bool:
+    """A disclosure button outside any known accordion markup: it must read as a question, or sit in a FAQ."""
+    if not (el.get("aria-controls") and el.get("aria-expanded")):
+        return False
+    if element_text(el).endswith("?"):
+        return True
+    return bool(el.xpath("ancestor::*[contains(translate(@class,'FAQ','faq'),'faq') or contains(@class,'accordion')]"))
 
 
 def _accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]]:
     found: list[tuple[_Element, RawPair]] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str) or not _Q_CLASS.search(el.get("class", "").lower()) or _claimed(el):
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    ids = {el.get("id", ""): el for el in elements if el.get("id")}
+    for el in elements:
+        if not (_Q_CLASS.search(el.get("class", "").lower()) or _aria_title(el)) or _claimed(el):
             continue
         if any(_A_CLASS.search(d.get("class", "").lower()) for d in el.iterdescendants() if isinstance(d.tag, str)):
             continue  # a wrapper holding both question and answer
         question = _clean_question(element_text(el))
-        answer_el = _target(el, root)
+        answer_el = _target(el, ids)
         if answer_el is not None and not _claimed(answer_el):
             answer, used = convert.elements([answer_el]), [el, answer_el]
         else:
@@ -344,7 +404,7 @@ def _headings(root: _Element, convert: Converter, dropped: list[Dropped], plain:
         if kind == "c":
             bold = _BOLD_QUESTION.match(text)
             if bold:
-                blocks.append(("q", 7, bold.group(1), line))
+                blocks.append(("q", 7, bold.group(1) or bold.group(2), line))
                 rest = text[bold.end() :].strip()
                 if rest:
                     blocks.append(("c", 0, rest, line))
@@ -434,7 +494,8 @@ def read_html(text: str, origin: str) -> ReadResult:
     title = _title(root)
     structured = _jsonld(root, convert, dropped) + _microdata(root, convert)
     _strip_clutter(root, dropped)
-    visible = _accordions(root, convert) + _details(root, convert) + _definition_lists(root, convert)
+    visible = (_accordions(root, convert) + _details(root, convert) + _definition_lists(root, convert)
+               + _tables(root, convert))
     everything = list(root.iter())  # holds the element proxies, so that their ids stay theirs
     order = {id(el): i for i, el in enumerate(everything)}
     visible.sort(key=lambda item: order.get(id(item[0]), 0))

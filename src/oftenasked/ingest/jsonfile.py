@@ -111,7 +111,7 @@ def faq_from_jsonld(data: Any, line: int | None = None, fragment: Callable[[str]
             for item in node:
                 walk(item)
         elif isinstance(node, dict):
-            if "Question" in _types(node):
+            if "Question" in _types(node) or ("name" in node and "acceptedAnswer" in node and "@type" not in node):
                 pair = _question(node, line, convert)
                 if pair is not None:
                     found.append(pair)
