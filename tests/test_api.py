@@ -341,3 +341,11 @@ def test_repeated_questions_are_cached_until_a_write(client: httpx.Client) -> No
     client.post("/ingest", headers=AUTH, json={"pairs": [{"question": "Where do I find my invoice?",
                                                           "answer": "Duplicate.", "id": "invoice-2"}]})
     assert client.get("/stats").json()["questions_asked"] == 3
+
+
+def test_the_bundled_starter_is_read_only(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "starter-0123abcd.sqlite")
+    with running_server(kb) as running, httpx.Client(base_url=running.url) as c:
+        assert "starter" in assert_error(c.delete("/pairs/refund", headers=AUTH), 403)
+        assert c.post("/ask", json={"question": "Can I get a refund for my order?"}).json()["answered"]
+    kb.close()

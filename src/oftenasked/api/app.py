@@ -56,6 +56,10 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """Write endpoints need the operator's bearer token; with none configured, writes are off."""
         if not config.token:
             raise OftenaskedError_(403, "writes are disabled: start the server with --token or OFTENASKED_TOKEN")
+        if _is_starter(kb.path):
+            raise OftenaskedError_(
+                403, "the bundled starter knowledge base is read-only: serve your own with --kb FILE to edit it"
+            )
         given = request.headers.get("authorization", "")
         scheme, _, token = given.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), config.token.encode()):
@@ -91,9 +95,10 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
                     mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
                 )
                 related = kb.related(body.question, top=body.related) if body.related else ()
-                cached = (answer, to_json(shapes.ask_response(answer, related)))
-                answers.put(key, generation, cached)
-            kb.record_query(cached[0])
+            kb.record_query(cached[0] if cached else answer)
+        if cached is None:  # rendered outside the lock: the results are immutable
+            cached = (answer, to_json(shapes.ask_response(answer, related)))
+            answers.put(key, generation, cached)
         return Response(cached[1], media_type="application/json")
 
     @app.get("/related", response_model=schemas.RelatedResponse, tags=["answer"])
@@ -211,6 +216,12 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         )
     guarded.fastapi = app  # so tests and tools can reach the app behind the middleware
     return guarded
+
+
+def _is_starter(path: str) -> bool:
+    """Whether ``path`` is the bundled starter knowledge base (a cache file, rebuilt at will)."""
+    name = PurePosixPath(path.replace("\\", "/")).name
+    return name.startswith("starter-") and name.endswith(".sqlite")
 
 
 def _ingest_body() -> dict[str, Any]:
