@@ -263,3 +263,17 @@ def test_large_pages_are_read_in_reasonable_time():
     result = read_html(page, "big.html")
     assert len(result.pairs) == 1000
     assert time.perf_counter() - start < 5
+
+
+def test_the_seed_page_saved_as_html_gives_the_same_twelve_pairs_as_its_text():
+    from oftenasked.ingest.plaintext import read_plaintext
+
+    from .conftest import SEED
+
+    html = read("seed-page.html")
+    text = read_plaintext(SEED.read_text(encoding="utf-8"), str(SEED))
+    assert [p.question for p in html.pairs] == [p.question for p in text.pairs]
+    assert [p.answer.replace("**", "") for p in html.pairs] == [p.answer for p in text.pairs]
+    assert_no_clutter(html, "Share on Pinterest", "You might be interested", "Coffee when pregnant", "tax deadline",
+                      "Leave a Reply", "Adblock", "Recent Posts", "Filed Under")
+    assert all(d.line for d in html.dropped)

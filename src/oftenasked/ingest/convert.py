@@ -144,7 +144,7 @@ class Converter:
             if tag == "hr":
                 return []
             if tag not in BLOCK_TAGS and tag != "br":
-                return self._paragraphs(self._inline_of([el]))
+                return self._paragraphs(self._inline_of([el]), el.sourceline)
         out: list[str] = []
         run: list[object] = []
         if el.text:
@@ -154,21 +154,21 @@ class Converter:
             if any(child is x for x in exclude):
                 pass
             elif ctag in BLOCK_TAGS:
-                out.extend(self._paragraphs(self._inline_of(run)))
+                out.extend(self._paragraphs(self._inline_of(run), el.sourceline))
                 run = []
                 if ctag in ("h1", "h2", "h3", "h4", "h5", "h6", "dt", "summary", "caption"):
                     text = self._inline(child).strip()
                     if text:
-                        out.extend(self._paragraphs(f"**{text}**" if not text.startswith("**") else text))
+                        out.extend(self._paragraphs(f"**{text}**" if not text.startswith("**") else text, child.sourceline))
                 elif ctag == "tr":
-                    out.extend(self._paragraphs(self._row(child)))
+                    out.extend(self._paragraphs(self._row(child), child.sourceline))
                 else:
                     out.extend(self.blocks(child, include_self=True))
             elif ctag and ctag not in SKIP_TAGS and not any(child is x for x in exclude):
                 run.append(child)
             if child.tail:
                 run.append(child.tail)
-        out.extend(self._paragraphs(self._inline_of(run)))
+        out.extend(self._paragraphs(self._inline_of(run), el.sourceline))
         return out
 
     def _row(self, tr: _Element) -> str:
@@ -212,9 +212,9 @@ class Converter:
         return ["\n".join(items)] if items else []
 
     # -- inline -----------------------------------------------------------------------
-    def run(self, run: list[object]) -> list[str]:
+    def run(self, run: list[object], line: int | None = None) -> list[str]:
         """Markdown paragraphs for a run of text and inline elements (between blocks)."""
-        return self._paragraphs(self._inline_of(run))
+        return self._paragraphs(self._inline_of(run), line)
 
     def _inline_of(self, run: list[object]) -> str:
         parts: list[str] = []
@@ -256,7 +256,7 @@ class Converter:
             return inner
         return inner
 
-    def _paragraphs(self, text: str) -> list[str]:
+    def _paragraphs(self, text: str, line_number: int | None = None) -> list[str]:
         """A run of inline Markdown as one paragraph (line breaks kept), clutter dropped."""
         lines = [normalize(line).strip() for line in text.split("\n")]
         kept: list[str] = []
@@ -265,11 +265,11 @@ class Converter:
                 continue
             reason = clutter_reason(_plain(line))
             if reason:
-                self.dropped.append(Dropped(_plain(line), reason))
+                self.dropped.append(Dropped(_plain(line), reason, line_number))
                 continue
             line, glued, glued_reason = strip_suffix_clutter(line)
             if glued and glued_reason:
-                self.dropped.append(Dropped(glued, glued_reason))
+                self.dropped.append(Dropped(glued, glued_reason, line_number))
             if line:
                 kept.append(_escape_block_start(line))
         return ["\n".join(kept)] if kept else []

@@ -366,7 +366,7 @@ def _flatten(el: _Element, convert: Converter, out: list[Block]) -> None:
     run: list[object] = [el.text] if el.text else []
 
     def flush() -> None:
-        markdown = join_blocks(convert.run(run))
+        markdown = join_blocks(convert.run(run, el.sourceline))
         if markdown:
             out.append(("c", 0, markdown, el.sourceline))
         run.clear()
