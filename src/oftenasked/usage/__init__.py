@@ -5,6 +5,6 @@ written through the KnowledgeBase, which serialises writes on its lock.
 """
 
 from .feedback import Feedback, feedback_counts, record_feedback
-from .querylog import QueryLogStats, log_query, query_stats
+from .querylog import QueryLogStats, log_query, query_stats, redact
 
-__all__ = ["Feedback", "QueryLogStats", "feedback_counts", "log_query", "query_stats", "record_feedback"]
+__all__ = ["Feedback", "QueryLogStats", "feedback_counts", "log_query", "query_stats", "record_feedback", "redact"]

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
+from .querylog import redact
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def record_feedback(db: sqlite3.Connection, feedback: Feedback) -> None:
         "INSERT INTO feedback(given_at, question, pair_id, helpful, better_id) VALUES (?, ?, ?, ?, ?)",
         (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            feedback.question.strip()[:1000],
+            redact(feedback.question.strip())[:1000],
             feedback.pair_id,
             None if feedback.helpful is None else int(feedback.helpful),
             feedback.better_id,

@@ -1,17 +1,27 @@
 """The query log: question text, the answer given, its confidence and the time; nothing personal.
 
-No IP address, user agent, cookie or session id is ever stored. Users opt out with the
-``query_log`` setting (``OFTENASKED_QUERY_LOG=0``).
+No IP address, user agent, cookie or session id is ever stored, and what people type is
+redacted before it is stored: e-mail addresses and long numbers (phone, card, account numbers)
+become placeholders. Users opt out with the ``query_log`` setting (``OFTENASKED_QUERY_LOG=0``).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 MAX_LOGGED_CHARS = 1000
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LONG_NUMBER = re.compile(r"\+?\d[\d ()./-]{5,}\d")
+
+
+def redact(text: str) -> str:
+    """The question without e-mail addresses or long numbers (phone, card, account numbers)."""
+    text = _EMAIL.sub("[email]", text)
+    return _LONG_NUMBER.sub(lambda m: m.group() if sum(c.isdigit() for c in m.group()) < 6 else "[number]", text)
 
 
 def _now() -> str:
@@ -24,7 +34,7 @@ def log_query(
     """Append one asked question. Call it outside any other transaction (autocommit)."""
     db.execute(
         "INSERT INTO queries(asked_at, question, answer_id, confidence, answered) VALUES (?, ?, ?, ?, ?)",
-        (_now(), question.strip()[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered)),
+        (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered)),
     )
 
 

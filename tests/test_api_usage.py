@@ -1,0 +1,103 @@
+"""The query log and feedback behind /stats and /feedback: real SQLite, through the KnowledgeBase."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oftenasked import Settings
+from oftenasked.errors import InputError, NotFoundError
+from oftenasked.usage import redact
+
+from .conftest_server import FAQ, make_kb
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my email is jane.doe+faq@example.co.uk, help", "my email is [email], help"),
+        ("call me on +44 20 7946 0958 please", "call me on [number] please"),
+        ("card 4111 1111 1111 1111 declined", "card [number] declined"),
+        ("is ibuprofen 400 mg safe in 2024?", "is ibuprofen 400 mg safe in 2024?"),
+        ("why does my lower back hurt when I run?", "why does my lower back hurt when I run?"),
+    ],
+)
+def test_redact(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@given(st.text(max_size=200))
+def test_redact_is_idempotent(text: str) -> None:
+    assert redact(redact(text)) == redact(text)
+
+
+def test_query_log_and_stats(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    for question in ["How do I reset my password?", "password reset help", "Password reset HELP", "mail me at a@b.org"]:
+        kb.record_query(kb.ask(question))
+    stats = kb.stats()
+    assert stats["pairs"] == len(FAQ) + 1 and stats["sources"] == 1
+    assert stats["questions_asked"] == 4 and stats["unanswered"] == 3
+    top = stats["top_unanswered"]
+    assert top[0]["count"] == 2 and top[0]["question"].lower() == "password reset help"
+    logged = [q for (q,) in kb.store.db.execute("SELECT question FROM queries")]
+    assert "mail me at [email]" in logged and not any("@" in q for q in logged)
+    answer_ids = [a for (a,) in kb.store.db.execute("SELECT answer_id FROM queries WHERE answered = 1")]
+    assert answer_ids == ["reset"]
+    kb.close()
+
+
+def test_query_log_opt_out(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite", query_log=False)
+    kb.record_query(kb.ask("How do I reset my password?"))
+    assert kb.stats()["questions_asked"] == 0
+    assert kb.store.db.execute("SELECT count(*) FROM queries").fetchone()[0] == 0
+    kb.close()
+
+
+def test_feedback(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    kb.record_feedback("reset?", "reset", helpful=True)
+    kb.record_feedback("reset?", "reset", helpful=False, better_id="password-rules")
+    with pytest.raises(NotFoundError):
+        kb.record_feedback("reset?", "nope", helpful=True)
+    with pytest.raises(NotFoundError):
+        kb.record_feedback("reset?", "reset", better_id="nope")
+    with pytest.raises(InputError):
+        kb.record_feedback("reset?", "reset")
+    assert kb.stats()["feedback"] == {"helpful": 1, "not_helpful": 1, "other_answer": 1}
+    kb.close()
+
+
+def test_update_and_delete_pair(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    before = kb.pair("refund")
+    updated = kb.update_pair("refund", answer="Within 60 days.", metadata={"topic": "money"})
+    assert updated.answer == "Within 60 days." and updated.metadata == {"topic": "money"}
+    assert updated.question == before.question and updated.origin == before.origin
+    assert kb.ask("Can I get a refund for my order?").best.pair.answer == "Within 60 days."  # type: ignore[union-attr]
+    with pytest.raises(InputError):
+        kb.update_pair("refund", question="  ")
+    with pytest.raises(InputError):
+        kb.update_pair("refund", answer="")
+    with pytest.raises(NotFoundError):
+        kb.update_pair("nope", answer="x")
+    assert kb.delete_pair("refund").id == "refund"
+    with pytest.raises(NotFoundError):
+        kb.pair("refund")
+    with pytest.raises(NotFoundError):
+        kb.delete_pair("refund")
+    assert len(kb) == len(FAQ)
+    # Re-ingesting the origin brings the original back (the edit was local to this knowledge base).
+    from .conftest_server import HOSTILE, faq_bytes
+
+    kb.ingest_bytes(faq_bytes(FAQ + [HOSTILE]), "faq.jsonl")
+    assert kb.pair("refund").answer == before.answer
+    kb.close()
+
+
+def test_settings_default_logs_queries() -> None:
+    assert Settings().query_log is True
