@@ -147,3 +147,39 @@ def test_cli_all_or_nothing(tmp_path, bad_folder):
     assert result.exit_code == 1
     assert "line 3: expected 2 columns" in result.output
     assert "7 pairs in" in result.output
+
+
+def test_folders_pick_faq_formats_and_honour_include_and_exclude(hash_kb, tmp_path):
+    folder = tmp_path / "site"
+    (folder / "drafts").mkdir(parents=True)
+    (folder / ".git").mkdir()
+    shutil.copy(FIXTURES / "dl-faq.html", folder / "allotments.html")
+    shutil.copy(FIXTURES / "help.md", folder / "drafts" / "backup.md")
+    shutil.copy(FIXTURES / "faq.csv", folder / "shop.csv")
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (folder / ".git" / "config").write_text("[core]\n")
+    report = hash_kb.ingest([folder])
+    assert sorted(Path(s.origin).name for s in report.sources) == ["allotments.html", "backup.md", "shop.csv"]
+    assert not report.errors
+    report = hash_kb.ingest([folder], exclude=["drafts/*", "*.csv"])
+    assert [Path(s.origin).name for s in report.sources] == ["allotments.html"]
+    report = hash_kb.ingest([folder], include=["*.md"])
+    assert [Path(s.origin).name for s in report.sources] == ["backup.md"]
+
+
+@pytest.mark.slow
+def test_cli_report_lists_every_pair_kept_and_every_block_dropped(tmp_path):
+    kb_path = tmp_path / "kb.sqlite"
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "wordpress-yoast.html", folder / "blog.html")
+    shutil.copy(FIXTURES / "faq.csv", folder / "shop.csv")
+    runner = CliRunner()
+    args = ["ingest", str(folder), "--kb", str(kb_path), "--include", "*.html", "--report"]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "blog.html: 5 pairs (5 added" in first.output and "shop.csv" not in first.output
+    assert "  kept   #0 Why does my lower back hurt when I run? (added)" in first.output
+    assert "(comment form)" in first.output and "(cookie notice)" in first.output
+    again = runner.invoke(cli, args)
+    assert "  kept   #4 How long should I rest a sore back? (unchanged)" in again.output

@@ -58,10 +58,15 @@ def cli() -> None:
 @KB_OPTION
 @click.option("--all-or-nothing", is_flag=True, help="Ingest nothing if any source fails.")
 @click.option("--report", is_flag=True, help="List every pair kept and every block dropped, with the reason.")
+@click.option("--include", multiple=True, metavar="GLOB", help="In folders, read only files matching GLOB (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="In folders, skip files matching GLOB (repeatable).")
 @JSON_OPTION
 @_errors_to_clicks
-def ingest(paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, report: bool, as_json: bool) -> None:
-    """Ingest FAQ files, folders or globs (PATH '-' reads standard input)."""
+def ingest(
+    paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, report: bool, include: tuple[str, ...],
+    exclude: tuple[str, ...], as_json: bool,
+) -> None:
+    """Ingest FAQ files, folders, globs or http(s) URLs (PATH '-' reads standard input)."""
     with _open(kb_path, for_writing=True) as kb:
         bar: dict[str, Any] = {}
 
@@ -77,7 +82,8 @@ def ingest(paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, re
         if paths == ("-",):
             result = kb.ingest_bytes(sys.stdin.buffer.read(), "<stdin>")
         else:
-            result = kb.ingest(list(paths), all_or_nothing=all_or_nothing, progress=progress)
+            result = kb.ingest(list(paths), all_or_nothing=all_or_nothing, progress=progress, include=include,
+                               exclude=exclude)
         if "bar" in bar:
             bar["bar"].render_finish()
         if as_json:
@@ -92,8 +98,10 @@ def ingest(paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, re
                     f" {len(src.removed)} removed, {src.unchanged} unchanged), {len(src.dropped)} blocks dropped"
                 )
                 if report:
-                    for pair in kb.store.pairs([r for r in (kb.store.rowid_of(i) for i in src.added + src.changed) if r]):
-                        click.echo(f"  kept   #{pair.position} {pair.question}")
+                    status = {i: "added" for i in src.added} | {i: "changed" for i in src.changed}
+                    rowids = (kb.store.rowid_of(i) for i in kb.store.source_hashes(src.origin))
+                    for pair in sorted(kb.store.pairs([r for r in rowids if r]), key=lambda p: p.position):
+                        click.echo(f"  kept   #{pair.position} {pair.question} ({status.get(pair.id, 'unchanged')})")
                     for d in src.dropped:
                         line = f"line {d.line}: " if d.line else ""
                         click.echo(f"  dropped {line}{d.text!r} ({d.reason})")

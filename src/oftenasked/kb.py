@@ -112,8 +112,12 @@ class KnowledgeBase:
         *,
         all_or_nothing: bool = False,
         progress: Progress | None = None,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
     ) -> IngestReport:
-        """Ingest files, folders and globs. Re-ingesting a source updates its pairs in place.
+        """Ingest files, folders, globs and http(s) URLs. Re-ingesting a source updates its pairs in place.
+
+        In folders, ``include``/``exclude`` globs choose the files (by default: every FAQ format).
 
         A source that cannot be read is reported (``report.errors``) and the others are still
         ingested; with ``all_or_nothing`` any error raises and nothing is written. Either way
@@ -127,7 +131,7 @@ class KnowledgeBase:
                 if isinstance(item, str) and is_url(item):  # fetched; the URL is the origin
                     sources.append((item, fetch(item).data))
                     continue
-                for path in expand_paths([item]):
+                for path in expand_paths([item], include=include, exclude=exclude):
                     try:
                         size = path.stat().st_size  # checked before reading: a huge file never fills memory
                         if size > ingest_pkg.MAX_BYTES:

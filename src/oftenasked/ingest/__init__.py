@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import glob
 import gzip
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from fnmatch import fnmatch
 from pathlib import Path
 
 from ..errors import IngestError
@@ -105,13 +106,34 @@ def read_source(data: bytes, origin: str, fmt: str | None = None) -> ReadResult:
     return result
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, found in folders (recursively) or matched by globs, in a stable order."""
+def _wanted(path: Path, folder: Path, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """A file met in a folder: not hidden, a FAQ format (or matching ``include``), not matching ``exclude``."""
+    relative = path.relative_to(folder)
+    if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+        return False
+    names = (relative.as_posix(), path.name)
+    if any(fnmatch(n, pattern) for n in names for pattern in exclude):
+        return False
+    if include:
+        return any(fnmatch(n, pattern) for n in names for pattern in include)
+    name = path.name.lower().removesuffix(".gz")
+    return Path(name).suffix in _SUFFIXES
+
+
+def expand_paths(
+    paths: Iterable[str | Path], *, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[Path]:
+    """Files named, found in folders (recursively) or matched by globs, in a stable order.
+
+    In folders, hidden files and folders are skipped, and so are files of no FAQ format unless
+    ``include`` globs (matched on the name or the path inside the folder) pick them; ``exclude``
+    globs leave files out. Files named on their own are always read.
+    """
     found: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+            found.extend(sorted(p for p in path.rglob("*") if _wanted(p, path, include, exclude)))
         elif path.exists():
             found.append(path)
         else:
