@@ -277,3 +277,19 @@ def test_the_seed_page_saved_as_html_gives_the_same_twelve_pairs_as_its_text():
     assert_no_clutter(html, "Share on Pinterest", "You might be interested", "Coffee when pregnant", "tax deadline",
                       "Leave a Reply", "Adblock", "Recent Posts", "Filed Under")
     assert all(d.line for d in html.dropped)
+
+
+def test_faq_sections_qa_lists_q_lines_and_other_scripts():
+    result = read("more-layouts.html")
+    answers = {p.question: p.answer for p in result.pairs}
+    assert list(answers) == [
+        "Can I bring a friend to a class?",  # JSON-LD; its visible copy under "Bring a friend" is not counted again
+        "Parking", "Showers and lockers",  # headings under "Frequently asked questions"
+        "How often should I practise?", "Is yoga a workout?", "What should I eat before class?",  # a list of Q&A
+        "Do you offer gift cards",  # "Q:" / "A:" paragraphs
+        "営業時間は？",
+    ]
+    assert answers["Parking"] == "There are 12 free spaces behind the studio.\n\nStreet parking is free after 6pm."
+    assert answers["Showers and lockers"].endswith("[or buy one](https://studio.example/locks).")  # no sr-only text
+    assert answers["Is yoga a workout?"] == "It can be: power classes raise your heart rate as much as a jog."
+    assert_no_clutter(result, "price list", "opens in a new tab")

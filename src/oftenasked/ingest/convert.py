@@ -257,11 +257,15 @@ class Converter:
         return inner
 
     def _paragraphs(self, text: str, line_number: int | None = None) -> list[str]:
-        """A run of inline Markdown as one paragraph (line breaks kept), clutter dropped."""
-        lines = [normalize(line).strip() for line in text.split("\n")]
+        """A run of inline Markdown as paragraphs (a blank line, two <br>, parts them), clutter dropped."""
+        paragraphs: list[str] = []
         kept: list[str] = []
-        for line in lines:
+        for raw in text.split("\n") + [""]:
+            line = normalize(raw).strip()
             if not line:
+                if kept:
+                    paragraphs.append("\n".join(kept))
+                    kept = []
                 continue
             reason = clutter_reason(_plain(line))
             if reason:
@@ -272,7 +276,7 @@ class Converter:
                 self.dropped.append(Dropped(glued, glued_reason, line_number))
             if line:
                 kept.append(_escape_block_start(line))
-        return ["\n".join(kept)] if kept else []
+        return paragraphs
 
 
 def join_blocks(blocks: list[str]) -> str:

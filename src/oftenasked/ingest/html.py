@@ -27,6 +27,7 @@ from ..errors import IngestError
 from ..models import Dropped
 from .clean import clutter_reason, normalize
 from .convert import BLOCK_TAGS, CLAIMED, SKIP_TAGS, Converter, element_text, join_blocks
+from .dedupe import answer_key, question_key, same_answer
 from .jsonfile import faq_from_jsonld
 from .records import RawPair, ReadResult
 
@@ -56,6 +57,8 @@ _CLASS_SUBSTRINGS = (("cookiebot", "cookie notice"), ("cookielaw", "cookie notic
                      ("usercentrics", "cookie notice"), ("didomi", "cookie notice"), ("iubenda", "cookie notice"),
                      ("truste", "cookie notice"), ("qc-cmp", "cookie notice"), ("osano", "cookie notice"),
                      ("adsbygoogle", "advertisement"), ("google-ad", "advertisement"))
+_SCREEN_READER = re.compile(r"(?:^|\s)(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|screen-reader-only"
+                            r"|a11y-hidden|assistive-text)(?:$|\s)")
 _TAG_REASONS = {"nav": "navigation", "header": "navigation", "footer": "navigation", "aside": "navigation"}
 _ROLE_REASONS = {"navigation": "navigation", "banner": "navigation", "contentinfo": "navigation",
                  "complementary": "navigation", "search": "navigation"}
@@ -98,9 +101,8 @@ def _clean_answer(markdown: str) -> str:
     return _A_PREFIX.sub("", markdown, count=1).strip()
 
 
-def question_key(question: str) -> str:
-    """What makes two phrasings the same question when found twice on a page."""
-    return re.sub(r"[^\w]+", " ", _clean_question(question).lower()).strip()
+def _same_text(a: str, b: str) -> bool:
+    return same_answer(a, b) or (min(len(a), len(b)) >= 40 and (a in b or b in a))
 
 
 def _report(el: _Element, reason: str) -> Dropped | None:
@@ -186,7 +188,7 @@ def _tables(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]
         rows = [[c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
                 for tr in table.xpath("./tr|./tbody/tr|./thead/tr|./tfoot/tr")]
         rows = [r for r in rows if len(r) == 2]
-        asked = [r for r in rows if element_text(r[0]).endswith("?")]
+        asked = [r for r in rows if asks(element_text(r[0]))]
         if not asked or len(asked) * 2 < len(rows):
             continue
         for cells in asked:
@@ -222,6 +224,9 @@ def _strip_clutter(root: _Element, dropped: list[Dropped]) -> None:
     for el in list(root.iter("script", "style", "noscript", "iframe", "template", "svg", "object", "embed")):
         if el.getparent() is not None:
             el.drop_tree()
+    for el in list(root.iter()):
+        if isinstance(el.tag, str) and _SCREEN_READER.search(_classes(el)) and el.getparent() is not None:
+            el.drop_tree()  # text for screen readers repeats what is shown ("opens in a new tab")
     body = root.find("body")
     page_chars = len(element_text(body if body is not None else root)) or 1
     doomed: list[tuple[_Element, str]] = []
@@ -265,7 +270,7 @@ def _aria_title(el: _Element) -> bool:
     """A disclosure button outside any known accordion markup: it must read as a question, or sit in a FAQ."""
     if not (el.get("aria-controls") and el.get("aria-expanded")):
         return False
-    if element_text(el).endswith("?"):
+    if asks(element_text(el)):
         return True
     return bool(el.xpath("ancestor::*[contains(translate(@class,'FAQ','faq'),'faq') or contains(@class,'accordion')]"))
 
@@ -334,7 +339,7 @@ def _definition_lists(root: _Element, convert: Converter) -> list[tuple[_Element
             continue
         items = dl.xpath("./dt|./dd|./div/dt|./div/dd")
         terms = [i for i in items if i.tag == "dt"]
-        asked = sum(element_text(t).endswith("?") for t in terms)
+        asked = sum(asks(element_text(t)) for t in terms)
         if not terms or (asked * 2 < len(terms) and "faq" not in _classes(dl)):
             continue
         groups: list[tuple[_Element, list[_Element]]] = []
@@ -361,6 +366,19 @@ def _has_blocks(el: _Element) -> bool:
     return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el)
 
 
+def _holds_questions(listing: _Element) -> bool:
+    """A list whose items are Q&A: items led by a question heading or a bold question."""
+    count = 0
+    for item in listing:
+        children = [c for c in item if isinstance(c.tag, str)]
+        if not children:
+            continue
+        first = children[0]
+        lead = first.tag.lower() in _HEADINGS or (first.tag.lower() in ("strong", "b") and not (item.text or "").strip())
+        count += lead and asks(element_text(first))
+    return count >= 2
+
+
 def _flatten(el: _Element, convert: Converter, out: list[Block]) -> None:
     """The page as a flat list of ('h', level, text, line) headings and ('c', 0, markdown, line) blocks."""
     run: list[object] = [el.text] if el.text else []
@@ -380,6 +398,11 @@ def _flatten(el: _Element, convert: Converter, out: list[Block]) -> None:
             text = element_text(child)
             if text:
                 out.append(("h", _HEADINGS[tag], text, child.sourceline))
+        elif tag in ("ul", "ol") and _holds_questions(child):
+            flush()
+            for item in child:
+                if isinstance(item.tag, str) and not item.get(_CLAIMED):
+                    _flatten(item, convert, out)
         elif tag in BLOCK_TAGS:
             flush()
             if tag in _LEAF_BLOCKS or not _has_blocks(child):
@@ -395,30 +418,71 @@ def _flatten(el: _Element, convert: Converter, out: list[Block]) -> None:
     flush()
 
 
-def _headings(root: _Element, convert: Converter, dropped: list[Dropped], plain: bool) -> list[RawPair]:
-    body = root.find("body") if root.find("body") is not None else root
-    flat: list[Block] = []
-    _flatten(body, convert, flat)
+_FAQ_TITLE = re.compile(r"\b(faqs?|frequently asked|questions|q\s*&\s*a|questions and answers)\b", re.IGNORECASE)
+_Q_LINE = re.compile(r"^(?:\*\*)?(?:Q|Question)\s*\d*\s*[:.)](?:\*\*)?\s+(\S.{1,300})$", re.IGNORECASE)
+_BOLD_LEAD = re.compile(r"^\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?[?？؟])\*\*\s+(\S.*)$", re.DOTALL)
+
+
+def asks(text: str) -> bool:
+    """Reads as a question: ends with a question mark (any script's)."""
+    return text.rstrip(" *").endswith(("?", "？", "؟"))
+
+
+def _classify(flat: list[Block], plain: bool, sections: bool) -> list[Block]:
+    """Mark question blocks ('q'): question headings, bold and "Q:" lines, and (``plain``) question paragraphs."""
     blocks: list[Block] = []
     for kind, level, text, line in flat:
         if kind == "c":
-            bold = _BOLD_QUESTION.match(text)
+            bold = _BOLD_QUESTION.match(text) or _BOLD_LEAD.match(text)
             if bold:
-                blocks.append(("q", 7, bold.group(1) or bold.group(2), line))
-                rest = text[bold.end() :].strip()
+                question = next(g for g in bold.groups() if g)
+                rest = text[bold.end() :].strip() if bold.re is _BOLD_QUESTION else bold.group(2).strip()
+                blocks.append(("q", 7, question, line))
                 if rest:
                     blocks.append(("c", 0, rest, line))
                 continue
-            if plain and "\n" not in text and text.endswith("?") and len(text) <= _MAX_QUESTION:
+            single = "\n" not in text and len(text) <= _MAX_QUESTION
+            q_line = _Q_LINE.match(text) if single else None
+            if q_line or (plain and single and asks(text)):
                 blocks.append(("q", 8, text.replace("\\", ""), line))
                 continue
         if kind == "h" and clutter_reason(text):
             blocks.append(("x", 0, text, line))
             continue
-        if kind == "h" and text.endswith("?") and level > 1 and len(text) <= _MAX_QUESTION:
+        if kind == "h" and asks(text) and level > 1 and len(text) <= _MAX_QUESTION:
             blocks.append(("q", level, text, line))
             continue
         blocks.append((kind, level, text, line))
+    return _faq_sections(blocks) if sections else blocks
+
+
+def _faq_sections(blocks: list[Block]) -> list[Block]:
+    """Under a heading like "FAQ" with no question headings at all, its deepest headings are the questions."""
+    out = list(blocks)
+    for at, (kind, level, text, _) in enumerate(blocks):
+        if kind != "h" or not _FAQ_TITLE.search(text):
+            continue
+        end = next((i for i in range(at + 1, len(blocks)) if blocks[i][0] in "hq" and blocks[i][1] <= level),
+                   len(blocks))
+        inside = [i for i in range(at + 1, end) if blocks[i][0] in "hq"]
+        if not inside or any(blocks[i][0] == "q" for i in inside):
+            continue
+        deepest = max(blocks[i][1] for i in inside)
+        if sum(blocks[i][1] == deepest for i in inside) < 2:
+            continue  # one heading under "FAQ" is not a list of questions
+        for i in inside:
+            if blocks[i][1] == deepest and len(blocks[i][2]) <= _MAX_QUESTION:
+                out[i] = ("q", deepest, blocks[i][2], blocks[i][3])
+    return out
+
+
+def _headings(
+    root: _Element, convert: Converter, dropped: list[Dropped], plain: bool, sections: bool = False
+) -> list[RawPair]:
+    """Pairs from question headings, bold or "Q:" lines; ``sections``: also headings under a "FAQ" title."""
+    body = root.find("body") if root.find("body") is not None else root
+    flat: list[Block] = []
+    _flatten(body, convert, flat)
     pairs: list[RawPair] = []
     current: tuple[str, int, int | None] | None = None
     answer: list[str] = []
@@ -432,7 +496,7 @@ def _headings(root: _Element, convert: Converter, dropped: list[Dropped], plain:
         else:
             dropped.append(Dropped(current[0], "question without an answer", current[2]))
 
-    for kind, level, text, line in blocks:
+    for kind, level, text, line in _classify(flat, plain, sections):
         if kind == "q":
             finish()
             current, answer = (text, level, line), []
@@ -501,16 +565,20 @@ def read_html(text: str, origin: str) -> ReadResult:
     visible.sort(key=lambda item: order.get(id(item[0]), 0))
     found = [pair for _, pair in visible]
     outside: list[Dropped] = []
-    found += _headings(root, convert, outside, plain=False)
+    found += _headings(root, convert, outside, plain=False, sections=True)
     if not structured and not found:
         outside = []
         found = _headings(root, convert, outside, plain=True)
     dropped.extend(outside)
     pairs: list[RawPair] = []
     seen: set[str] = set()
-    for pair in structured + found:
+    given = [answer_key(p.answer) for p in structured]
+    for at, pair in enumerate(structured + found):
         key = question_key(pair.question)
-        if key and key not in seen:
-            seen.add(key)
-            pairs.append(pair)
+        if not key or key in seen:
+            continue
+        if at >= len(structured) and any(_same_text(answer_key(pair.answer), a) for a in given):
+            continue  # the visible copy of a structured pair, worded differently
+        seen.add(key)
+        pairs.append(pair)
     return ReadResult(format="html", pairs=pairs, dropped=dropped, title=title)
