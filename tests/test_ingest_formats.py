@@ -184,3 +184,37 @@ def test_xml_errors_and_entities_never_expand():
 def test_detect_format_by_content(text, fmt):
     assert sniff(text) == fmt
     assert detect_format("stdin", text) == fmt
+
+
+def test_json_aliases_html_bodies_and_nested_groups():
+    doc = (b'{"site": "Help", "categories": [{"name": "Shipping", "faqs": [{"Q": "Do you ship abroad?", "A": "Yes."}]},'
+           b' {"name": "Returns", "articles": [{"title": "How do I return?", "html_url": "https://help.example/1",'
+           b' "body": "<p>Use the form.</p><ul><li>Print</li><li>Post</li></ul>"}]}]}')
+    result = read_source(doc, "help.json")
+    assert [(p.question, p.answer, p.metadata.get("topic"), p.source) for p in result.pairs] == [
+        ("Do you ship abroad?", "Yes.", "Shipping", None),
+        ("How do I return?", "Use the form.\n\n- Print\n- Post", "Returns", "https://help.example/1"),
+    ]
+    assert [(p.question, p.answer) for p in read_source(b'[{"q": "Open?", "a": "Daily."}]', "l.json").pairs] == [
+        ("Open?", "Daily.")
+    ]
+
+
+def test_csv_headers_found_by_their_words():
+    text = b"Category;FAQ Question;Answer text\nBilling;Can I pay by card?;Yes, all major cards.\n"
+    result = read_source(text, "faq.csv")
+    assert [(p.question, p.answer, p.metadata) for p in result.pairs] == [
+        ("Can I pay by card?", "Yes, all major cards.", {"topic": "Billing"})
+    ]
+
+
+def test_markdown_details_blocks_and_faq_sections():
+    text = (b"# Tool\n\nIntro.\n\n## FAQ\n\n### Installation\n\nRun `pip install tool`.\n\n### Upgrading\n\n"
+            b"Run `pip install -U tool`.\n\n<details>\n<summary><b>Does it work on Windows?</b></summary>\n\n"
+            b"Yes, on Windows 10 and later.\n\n- WSL works too\n</details>\n\n## Licence\n\nMIT\n")
+    result = read_source(text, "README.md")
+    assert [(p.line, p.question, p.answer) for p in result.pairs] == [
+        (7, "Installation", "Run `pip install tool`."),
+        (11, "Upgrading", "Run `pip install -U tool`."),
+        (15, "Does it work on Windows?", "Yes, on Windows 10 and later.\n\n- WSL works too"),
+    ]

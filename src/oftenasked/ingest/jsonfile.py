@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as htmllib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -156,12 +157,53 @@ def _qna_maker(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ALIASES = {"question": ("question", "q", "title", "query", "name"), "answer": ("answer", "a", "body", "response",
+                                                                               "reply", "text", "content")}
+_HTML_BLOCKS = re.compile(r"<(p|ul|ol|li|div|br|table|h[1-6])\b[^>]*>", re.IGNORECASE)
+
+
+def _aliases(record: Any) -> Any:
+    """``{"q", "a"}``, ``{"title", "body"}`` (help-centre exports, often HTML) and the like as question/answer."""
+    if not isinstance(record, dict) or ("question" in record and "answer" in record):
+        return record
+    lowered = {str(k).lower(): k for k in record}
+    out = dict(record)
+    for role, names in _ALIASES.items():
+        if role in out:
+            continue
+        key = next((lowered[n] for n in names if n in lowered and isinstance(record[lowered[n]], str)), None)
+        if key is None:
+            return record
+        out[role] = out.pop(key)
+    url = next((lowered[n] for n in ("url", "html_url", "link") if n in lowered), None)
+    if "source" not in out and url is not None and isinstance(record[url], str):
+        out["source"] = out.pop(url)
+    if _HTML_BLOCKS.search(out["answer"]):
+        out["answer"] = Converter().fragment(out["answer"])
+    return out
+
+
+def _records(node: Any, path: str, topic: str | None) -> list[tuple[Any, str, str | None]]:
+    """Objects holding a question and an answer anywhere in a document, with the name of their group."""
+    if isinstance(node, list):
+        return [r for i, item in enumerate(node) for r in _records(item, f"{path}[{i}]", topic)]
+    if not isinstance(node, dict):
+        return []
+    record = _aliases(node)
+    if "question" in record and "answer" in record:
+        return [(record, path, topic)]
+    name = next((node[k] for k in ("name", "title", "category", "section") if isinstance(node.get(k), str)), None)
+    return [r for k, v in node.items() if isinstance(v, (list, dict))
+            for r in _records(v, f"{path}.{k}" if path else str(k), name or topic)]
+
+
 def _pairs_of(items: list[Any], lines: list[int], origin: str, key: str | None) -> list[RawPair]:
     pairs: list[RawPair] = []
     for index, record in enumerate(items):
         line = lines[index] if index < len(lines) else 0
         if isinstance(record, dict) and "question" not in record and isinstance(record.get("questions"), list):
             record = _qna_maker(record)
+        record = _aliases(record)
         try:
             pairs.append(record_to_pair(record, origin, line))
         except IngestError as exc:
@@ -193,6 +235,19 @@ def read_json(text: str, origin: str) -> ReadResult:
                 return ReadResult(format="json", pairs=_pairs_of(data[key], lines, origin, key), title=title)
         if "question" in data and "answer" in data:
             return ReadResult(format="json", pairs=[record_to_pair(data, origin, 1)])
+        found = _records(data, "", None)
+        pairs: list[RawPair] = []
+        for record, path, topic in found:
+            if topic and "topic" not in record:
+                record = {**record, "topic": topic}
+            try:
+                pairs.append(record_to_pair(record, origin, 0))
+            except IngestError as exc:
+                raise IngestError(origin, exc.problem, field=f"{path}.{exc.field}" if exc.field else path) from None
+        if pairs:
+            for pair in pairs:
+                pair.line = None
+            return ReadResult(format="json", pairs=pairs)
     raise IngestError(
         origin, "expected a list of {question, answer} objects, {\"pairs\": [...]} or FAQPage JSON-LD", line=1
     )

@@ -9,10 +9,14 @@ like a plain-text page.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
+
+from lxml import html as lxml_html
 
 from ..models import Dropped
 from .clean import clean_markdown, clutter_reason, normalize
+from .convert import Converter, element_text
 from .plaintext import read_plaintext
 from .records import RawPair, ReadResult
 
@@ -22,6 +26,10 @@ _Q_LINE = re.compile(r"^(?:\*\*|__)?(?:Q|Question)\s*\d*\s*[:.](?:\*\*|__)?\s*(.
 _A_LINE = re.compile(r"^(?:\*\*|__)?(?:A|Answer)\s*[:.](?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _MAX_QUESTION = 300
+_Q_PREFIX = re.compile(r"^(?:Q|Question)\s*\d*\s*[:.)]\s*", re.IGNORECASE)
+_FAQ_TITLE = re.compile(r"\b(faqs?|frequently asked|questions|q\s*&\s*a)\b", re.IGNORECASE)
+_DETAILS = re.compile(r"<details\b[^>]*>\s*<summary\b[^>]*>(.*?)</summary>(.*?)</details>", re.IGNORECASE | re.DOTALL)
+_HTML_BLOCK = re.compile(r"<(p|ul|ol|li|div|br|table|h[1-6])\b", re.IGNORECASE)
 
 
 @dataclass
@@ -36,9 +44,55 @@ def _plain(text: str) -> str:
     return text.strip().strip("*_").strip()
 
 
+def _details(text: str) -> tuple[str, list[RawPair]]:
+    """GitHub-style ``<details><summary>Q</summary> A </details>`` blocks: their pairs, and the text
+    with each block blanked (its lines kept, so that line numbers stay true)."""
+    pairs: list[RawPair] = []
+
+    def take(match: re.Match[str]) -> str:
+        question = _plain(element_text(lxml_html.fragment_fromstring(match.group(1), create_parent="div")))
+        inner = match.group(2).strip("\n")
+        answer = Converter().fragment(inner) if _HTML_BLOCK.search(inner) else clean_markdown(textwrap.dedent(inner))
+        if question and answer:
+            pairs.append(RawPair(question=question, answer=answer, line=text.count("\n", 0, match.start()) + 1))
+        return "\n" * match.group(0).count("\n")
+
+    return _DETAILS.sub(take, text), pairs
+
+
+def _faq_headings(lines: list[str]) -> set[int]:
+    """Line numbers of headings that are questions because they sit under a "FAQ" heading with no "?" ones."""
+    headings: list[tuple[int, int, str]] = []
+    fence = False
+    for number, raw in enumerate(lines, start=1):
+        if _FENCE.match(raw):
+            fence = not fence
+        heading = None if fence else _HEADING.match(raw.strip())
+        if heading:
+            headings.append((number, len(heading.group(1)), _plain(heading.group(2))))
+    chosen: set[int] = set()
+    for at, (_, level, text) in enumerate(headings):
+        if not _FAQ_TITLE.search(text):
+            continue
+        inside = []
+        for number, sub_level, sub_text in headings[at + 1 :]:
+            if sub_level <= level:
+                break
+            inside.append((number, sub_level, sub_text))
+        if not inside or any(t.endswith("?") for _, _, t in inside):
+            continue
+        deepest = max(sub_level for _, sub_level, _ in inside)
+        picked = [number for number, sub_level, _ in inside if sub_level == deepest]
+        if len(picked) >= 2:
+            chosen.update(picked)
+    return chosen
+
+
 def read_markdown(text: str, origin: str) -> ReadResult:
     """Read a Markdown FAQ. ``origin`` names the file for messages."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text, detail_pairs = _details(text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = text.split("\n")
+    faq_headings = _faq_headings(lines)
     start = 0
     if lines and lines[0].strip() == "---":  # YAML front matter
         end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
@@ -75,8 +129,9 @@ def read_markdown(text: str, origin: str) -> ReadResult:
         if heading:
             text = _plain(heading.group(2))
             level = len(heading.group(1))
-            if text.endswith("?") and len(text) <= _MAX_QUESTION and (level > 1 or title is not None):
-                question = (text, level, "")
+            asked = text.endswith("?") and (level > 1 or title is not None)
+            if (asked or number in faq_headings) and len(text) <= _MAX_QUESTION:
+                question = (_Q_PREFIX.sub("", text), level, "")
             else:
                 if level == 1 and title is None and draft is None:
                     title = text
@@ -116,6 +171,8 @@ def read_markdown(text: str, origin: str) -> ReadResult:
                 raw = answer_start.group(1)
         draft.lines.append(raw)
     finish()
+    if detail_pairs:
+        pairs = sorted(pairs + detail_pairs, key=lambda p: p.line or 0)
     if not pairs:
         fallback = read_plaintext(text, origin)
         return ReadResult(format="markdown", pairs=fallback.pairs, dropped=fallback.dropped, title=fallback.title)

@@ -29,7 +29,9 @@ def header_names(line: str, delimiter: str) -> list[str]:
 
 
 def _is_header(cells: list[str]) -> bool:
-    return bool(QUESTION_COLUMNS & set(cells)) and bool(ANSWER_COLUMNS & set(cells))
+    asked = bool(QUESTION_COLUMNS & set(cells)) or any("question" in c and len(c) < 40 for c in cells)
+    answered = bool(ANSWER_COLUMNS & set(cells)) or any("answer" in c and len(c) < 40 for c in cells)
+    return asked and answered
 
 
 def sniff(text: str) -> str:

@@ -83,6 +83,11 @@ def _roles(cells: list[str]) -> dict[int, str] | None:
             if name in names and role not in roles.values():
                 roles[index] = role
                 break
+    for index, name in enumerate(cells):  # "FAQ question", "Answer text", "Réponse"...
+        for role, words in (("question", ("question", "frage", "pregunta")), ("answer", ("answer", "antwort",
+                            "respuesta", "réponse", "reponse"))):
+            if index not in roles and role not in roles.values() and any(w in name for w in words):
+                roles[index] = role
     if "question" in roles.values() and "answer" in roles.values():
         return roles
     return None
