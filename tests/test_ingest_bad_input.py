@@ -183,3 +183,19 @@ def test_cli_report_lists_every_pair_kept_and_every_block_dropped(tmp_path):
     assert "(comment form)" in first.output and "(cookie notice)" in first.output
     again = runner.invoke(cli, args)
     assert "  kept   #4 How long should I rest a sore back? (unchanged)" in again.output
+
+
+def test_declared_encodings_and_gzip_bounds(monkeypatch):
+    import gzip
+
+    page = '<meta charset="shift_jis"><h2>営業時間は？</h2><p>毎日。</p>'.encode("shift_jis")
+    assert read_source(page, "jp.html").pairs[0].question == "営業時間は？"
+    packed = gzip.compress(b'{"question": "A?", "answer": "B."}\n')
+    assert read_source(packed, "faq.jsonl.gz").pairs[0].answer == "B."
+    with pytest.raises(IngestError, match="faq.jsonl.gz: damaged gzip data"):
+        read_source(packed[:-12], "faq.jsonl.gz")
+    monkeypatch.setattr(ingest, "MAX_BYTES", 1024 * 1024)
+    bomb = gzip.compress(b" " * (8 * 1024 * 1024))
+    assert len(bomb) < 20_000
+    with pytest.raises(IngestError, match="bomb.jsonl.gz: too large once unpacked"):
+        read_source(bomb, "bomb.jsonl.gz")

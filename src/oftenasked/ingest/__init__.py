@@ -7,7 +7,8 @@ Readers are pure functions ``(text, origin) -> ReadResult``; storing is the stor
 from __future__ import annotations
 
 import glob
-import gzip
+import re
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from fnmatch import fnmatch
 from pathlib import Path
@@ -57,15 +58,21 @@ _SUFFIXES = {
 }
 
 MAX_BYTES = 200 * 1024 * 1024
+_DECLARED = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
 
 
 def decode(data: bytes, origin: str) -> str:
     """Bytes to text: gzip is unpacked, a BOM honoured, UTF-8 tried, then Windows-1252."""
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+            inflate = zlib.decompressobj(wbits=31)  # gzip; bounded, so a small bomb cannot fill memory
+            data = inflate.decompress(data, MAX_BYTES + 1)
+        except zlib.error as exc:
             raise IngestError(origin, f"damaged gzip data ({exc})") from None
+        if len(data) > MAX_BYTES:
+            raise IngestError(origin, f"too large once unpacked (over {MAX_BYTES} bytes)")
+        if not inflate.eof:
+            raise IngestError(origin, "damaged gzip data (it ends too soon)")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise IngestError(origin, "binary data, not a text file")
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
@@ -74,8 +81,15 @@ def decode(data: bytes, origin: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        # Legacy pages are mostly Windows-1252 (a superset of Latin-1 for printable text).
-        return data.decode("cp1252", errors="replace")
+        pass
+    declared = _DECLARED.search(data[:4096])  # <meta charset=...>, <?xml encoding=...?>
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    # Legacy pages are mostly Windows-1252 (a superset of Latin-1 for printable text).
+    return data.decode("cp1252", errors="replace")
 
 
 def detect_format(name: str, text: str) -> str:
