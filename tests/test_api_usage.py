@@ -101,3 +101,13 @@ def test_update_and_delete_pair(tmp_path: Path) -> None:
 
 def test_settings_default_logs_queries() -> None:
     assert Settings().query_log is True
+
+
+def test_pairs_page(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    total, first = kb.pairs_page(0, 4)
+    _, rest = kb.pairs_page(4, 100)
+    assert total == len(FAQ) + 1 and len(first) == 4
+    assert [p.id for p in first + rest] == [p.id for p in kb.pairs()]
+    assert kb.pairs_page(100, 10) == (total, [])
+    kb.close()

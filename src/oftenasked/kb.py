@@ -277,6 +277,11 @@ class KnowledgeBase:
     def pair(self, pair_id: str) -> Pair:
         return self.store.pair(pair_id)
 
+    def pairs_page(self, offset: int = 0, limit: int = 100) -> tuple[int, list[Pair]]:
+        """How many pairs there are, and ``limit`` of them from ``offset`` in knowledge-base order."""
+        rows = self.store.db.execute("SELECT rowid FROM pairs ORDER BY rowid LIMIT ? OFFSET ?", (limit, offset))
+        return self.store.count(), self.store.pairs([int(r) for (r,) in rows.fetchall()])
+
     def sources(self) -> list[dict[str, object]]:
         return self.store.sources()
 

@@ -171,9 +171,8 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     ) -> Response:
         """Pairs in knowledge-base order, a page at a time."""
         with gate:
-            everything = kb.pairs()
-        shown = everything[offset : offset + limit]
-        return JSON({"total": len(everything), "offset": offset, "pairs": [p.to_dict() for p in shown]})
+            total, shown = kb.pairs_page(offset, limit)
+        return JSON({"total": total, "offset": offset, "pairs": [p.to_dict() for p in shown]})
 
     PairId = Annotated[str, Path(min_length=1, max_length=200)]
 
