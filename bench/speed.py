@@ -272,6 +272,24 @@ def ann_recall(path: Path, qs: list[str]) -> dict[str, Any]:
     }
 
 
+def query_embedding(qs: list[str]) -> dict[str, Any]:
+    """The query embedding alone (the largest part of an ask), with the model's default threads and one."""
+    from oftenasked.retrieve.embed import MiniLM
+
+    out: dict[str, Any] = {}
+    for label, threads in (("default_threads", None), ("one_thread", 1)):
+        model = MiniLM(threads=threads)
+        model.embed(["warm up"])
+        times = []
+        for q in qs:
+            t = time.perf_counter()
+            model.embed([q])
+            times.append(time.perf_counter() - t)
+        out[label] = ms(times)
+    out["mean_chars"] = round(sum(map(len, qs)) / len(qs))
+    return out
+
+
 def ingest_throughput(n_pairs: int) -> dict[str, Any]:
     """Real MedQuAD pairs into an empty knowledge base with the real model; then re-ingest."""
     from oftenasked import KnowledgeBase
@@ -407,6 +425,15 @@ def report(results: dict[str, Any]) -> str:
             f" {ing['reingest_s']} s, {ing['reingest_embedded']} texts embedded.",
             "",
         ]
+    emb = results.get("embedding")
+    if emb:
+        lines += [
+            f"Query embedding alone (int8 MiniLM, onnxruntime; these {emb['default_threads']['n']} questions average"
+            f" {emb['mean_chars']} characters): median {emb['default_threads']['median_ms']} ms, p99"
+            f" {emb['default_threads']['p99_ms']} ms with the model's default threads; {emb['one_thread']['median_ms']}"
+            f" / {emb['one_thread']['p99_ms']} ms with one thread.",
+            "",
+        ]
     lines += [
         "| knowledge base | ask median | ask p99 | related median | ask, repeated question | peak RSS |"
         " on disk | cold `oftenasked ask` | search |",
@@ -489,6 +516,8 @@ def main() -> None:
     qs = questions(args.queries)
     results: dict[str, Any] = {"machine": machine(), "sizes": args.sizes, "kbs": {}, "notes": NOTES}
     print(json.dumps(results["machine"]), file=sys.stderr)
+    results["embedding"] = query_embedding(qs)
+    print("query embedding", results["embedding"], file=sys.stderr, flush=True)
     if args.ingest_pairs:
         results["ingest"] = ingest_throughput(args.ingest_pairs)
         print("ingest", results["ingest"], file=sys.stderr, flush=True)

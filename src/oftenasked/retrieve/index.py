@@ -259,44 +259,51 @@ _SELECT = (
 def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], list[str]]]:
     """Every text's vector, grouped by pair, and the two BM25 fields; one consistent snapshot.
 
-    Vectors missing for this model (another model, a cleared cache) are embedded once and stored.
+    Rows are streamed into preallocated arrays, so building holds the vectors once (float16)
+    and the field texts, not every row as Python objects. Vectors missing for this model
+    (another model, a cleared cache) are embedded once and stored.
     """
     db = store.db
     own = not db.in_transaction
     if own:
         db.execute("BEGIN")
     try:
-        rows = {kind: db.execute(_SELECT, (embedder.name, kind)).fetchall() for kind in ("q", "a")}
+        pair_rowids = [r for (r,) in db.execute("SELECT DISTINCT pair_rowid FROM texts ORDER BY pair_rowid")]
+        position = {rowid: i for i, rowid in enumerate(pair_rowids)}
+        n = len(pair_rowids)
+        arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        fields: list[list[str]] = []
+        todo: dict[str, list[tuple[int, str, str]]] = {"q": [], "a": []}
+        for kind in ("q", "a"):
+            count = db.execute("SELECT count(*) FROM texts WHERE kind = ?", (kind,)).fetchone()[0]
+            vectors = np.zeros((count, embedder.dim), dtype=np.float16)
+            owners = np.zeros(count, dtype=np.int64)
+            ordinals = np.zeros(count, dtype=np.int32)
+            field: list[list[str]] = [[] for _ in range(n)]
+            i = -1
+            for i, (rowid, ordinal, text, blob, text_hash) in enumerate(db.execute(_SELECT, (embedder.name, kind))):
+                at = position[rowid]
+                owners[i], ordinals[i] = at, ordinal
+                field[at].append(text)
+                if blob is None:
+                    todo[kind].append((i, text, text_hash))
+                else:
+                    vectors[i] = np.frombuffer(blob, dtype=np.float16)
+            if i + 1 != count:
+                raise RuntimeError("the texts changed while the index was read")
+            fields.append([" ".join(parts) for parts in field])
+            del field
+            arrays[kind] = (vectors, owners, ordinals)
     finally:
         if own:
             db.execute("COMMIT")
-    pair_rowids = sorted({r[0] for r in rows["q"]} | {r[0] for r in rows["a"]})
-    position = {rowid: i for i, rowid in enumerate(pair_rowids)}
-    n = len(pair_rowids)
-    arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    fields: list[list[str]] = []
     missing: dict[str, np.ndarray] = {}
-    for kind in ("q", "a"):
-        kind_rows = rows.pop(kind)
-        vectors = np.zeros((len(kind_rows), embedder.dim), dtype=np.float16)
-        owners = np.fromiter((position[r[0]] for r in kind_rows), dtype=np.int64, count=len(kind_rows))
-        ordinals = np.fromiter((r[1] for r in kind_rows), dtype=np.int32, count=len(kind_rows))
-        todo = []
-        for i, r in enumerate(kind_rows):
-            if r[3] is None:
-                todo.append(i)
-            else:
-                vectors[i] = np.frombuffer(r[3], dtype=np.float16)
-        if todo:
+    for kind, items in todo.items():
+        if items:
             # Vectors of another model (or a cleared cache): embed what is missing once.
-            fresh = embedder.embed([kind_rows[i][2] for i in todo]).astype(np.float16)
-            vectors[todo] = fresh
-            missing.update(dict(zip((kind_rows[i][4] for i in todo), fresh)))
-        field: list[list[str]] = [[] for _ in range(n)]
-        for r in kind_rows:
-            field[position[r[0]]].append(r[2])
-        fields.append([" ".join(parts) for parts in field])
-        arrays[kind] = (vectors, owners, ordinals)
+            fresh = embedder.embed([text for _, text, _ in items]).astype(np.float16)
+            arrays[kind][0][[i for i, _, _ in items]] = fresh
+            missing.update(dict(zip((h for _, _, h in items), fresh)))
     if missing:
         with store.transaction():
             store.put_vectors(embedder.name, missing)
