@@ -349,3 +349,15 @@ def test_the_bundled_starter_is_read_only(tmp_path: Path) -> None:
         assert "starter" in assert_error(c.delete("/pairs/refund", headers=AUTH), 403)
         assert c.post("/ask", json={"question": "Can I get a refund for my order?"}).json()["answered"]
     kb.close()
+
+
+def test_host_names_are_checked_against_dns_rebinding(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    config = ServerConfig(token=TOKEN, allowed_hosts=("127.0.0.1", "localhost", "[::1]"))
+    with running_server(kb, config) as running, httpx.Client(base_url=running.url) as c:
+        assert c.get("/health").status_code == 200
+        assert c.get("/health", headers={"host": "localhost:8000"}).status_code == 200
+        assert c.get("/health", headers={"host": "[::1]:8000"}).status_code == 200
+        assert "Host" in assert_error(c.get("/health", headers={"host": "evil.example"}), 400)
+        assert_error(c.post("/ask", json={"question": "hi"}, headers={"host": "127.0.0.1.evil.example:80"}), 400)
+    kb.close()

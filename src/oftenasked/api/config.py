@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
 KB = 1024
 
 
@@ -21,6 +23,9 @@ class ServerConfig:
     """Largest body for POST /ingest, in bytes."""
     max_top: int = 50
     """Most answers or related questions one request may ask for."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the server answers to (empty: any). Bound to loopback, ``serve`` allows only the
+    loopback names, so a web page cannot reach it through DNS rebinding."""
     answer_cache: int = 4096
     """Rendered answers kept for repeated questions (0 turns the cache off); writes invalidate it."""
     serialize: bool = True

@@ -52,6 +52,9 @@ class Guard:
                 message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
             await send(message)
 
+        if self.config.allowed_hosts and not _host_allowed(scope, self.config.allowed_hosts):
+            await _refuse(send_with_headers, 400, "this server does not answer to that Host name")
+            return
         limit = self.config.body_limit(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -90,12 +93,25 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+def _host_allowed(scope: Scope, allowed: tuple[str, ...]) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            host = value.decode("latin-1").strip().lower()
+            name_only = host[: host.find("]") + 1] if host.startswith("[") else host.rsplit(":", 1)[0]
+            return name_only in allowed
+    return True  # HTTP/1.0 without a Host header: nothing to rebind
+
+
 async def _too_large(send: Send, limit: int) -> None:
-    body = to_json(error_body(413, f"the request body is too large (the limit is {limit} bytes)"))
+    await _refuse(send, 413, f"the request body is too large (the limit is {limit} bytes)")
+
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    body = to_json(error_body(status, message))
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                         (b"connection", b"close")],
         }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from ..kb import KnowledgeBase
-from .config import ServerConfig
+from .config import LOOPBACK_HOSTS, ServerConfig
 
 
 def warm_up(kb: KnowledgeBase) -> None:
@@ -19,6 +20,8 @@ def run(kb: KnowledgeBase, config: ServerConfig, host: str = "127.0.0.1", port: 
 
     from . import create_app
 
+    if host in LOOPBACK_HOSTS and not config.allowed_hosts:
+        config = replace(config, allowed_hosts=LOOPBACK_HOSTS)
     warm_up(kb)
     app = create_app(kb, config)
     writes = "on (bearer token)" if config.token else "off (no token set)"
