@@ -174,3 +174,15 @@ def test_not_helpful_then_this_other_answer(page: object, server: Running) -> No
     assert p.locator("#better").is_hidden()  # type: ignore[attr-defined]
     feedback = httpx.get(server.url + "/stats").json()["feedback"]
     assert feedback == {"helpful": 0, "not_helpful": 1, "other_answer": 1}
+
+
+def test_first_paint_is_fast(page: object, server: Running) -> None:
+    p = page
+    p.goto(server.url + "/")  # type: ignore[attr-defined]
+    p.wait_for_load_state("load")  # type: ignore[attr-defined]
+    paint = p.evaluate(  # type: ignore[attr-defined]
+        "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime"
+    )
+    assert paint is not None and paint < 3000, paint  # generous: CI shares two cores
+    requests = p.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")  # type: ignore[attr-defined]
+    assert all(r.startswith(server.url) for r in requests)  # nothing from other sites
