@@ -55,15 +55,15 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     def writer(request: Request) -> None:
         """Write endpoints need the operator's bearer token; with none configured, writes are off."""
         if not config.token:
-            raise OftenaskedError_(403, "writes are disabled: start the server with --token or OFTENASKED_TOKEN")
+            raise Refusal(403, "writes are disabled: start the server with --token or OFTENASKED_TOKEN")
         if _is_starter(kb.path):
-            raise OftenaskedError_(
+            raise Refusal(
                 403, "the bundled starter knowledge base is read-only: serve your own with --kb FILE to edit it"
             )
         given = request.headers.get("authorization", "")
         scheme, _, token = given.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), config.token.encode()):
-            raise OftenaskedError_(401, "this endpoint needs 'Authorization: Bearer <token>'")
+            raise Refusal(401, "this endpoint needs 'Authorization: Bearer <token>'")
 
     Writer = Depends(writer)
     # The KnowledgeBase's own lock (every write holds it), or no lock at all when not serialising.
@@ -242,7 +242,7 @@ def _ingest_body() -> dict[str, Any]:
 _INGEST_BODY = _ingest_body()
 
 
-class OftenaskedError_(OftenaskedError):  # noqa: N801
+class Refusal(OftenaskedError):
     """An error with an explicit status (401, 403) raised by the HTTP layer itself."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -27,4 +27,6 @@ def run(kb: KnowledgeBase, config: ServerConfig, host: str = "127.0.0.1", port: 
     writes = "on (bearer token)" if config.token else "off (no token set)"
     print(f"oftenasked: serving {kb.path} ({len(kb)} pairs) on http://{host}:{port}/", file=sys.stderr)
     print(f"oftenasked: writes {writes}; press Ctrl+C to stop", file=sys.stderr)
+    if host not in LOOPBACK_HOSTS:
+        print(f"oftenasked: listening on {host}: other machines can reach this server", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
