@@ -199,3 +199,18 @@ def test_declared_encodings_and_gzip_bounds(monkeypatch):
     assert len(bomb) < 20_000
     with pytest.raises(IngestError, match="bomb.jsonl.gz: too large once unpacked"):
         read_source(bomb, "bomb.jsonl.gz")
+
+
+@pytest.mark.slow
+def test_cli_json_report_lists_pairs_and_dropped_blocks(tmp_path):
+    import json
+
+    kb_path = tmp_path / "kb.sqlite"
+    result = CliRunner().invoke(cli, ["ingest", str(FIXTURES / "zendesk-article.html"), "--kb", str(kb_path), "--json",
+                                      "--report"])
+    assert result.exit_code == 0, result.output
+    (source,) = json.loads(result.output)["sources"]
+    assert [(p["position"], p["status"]) for p in source["pairs"]] == [(0, "added"), (1, "added"), (2, "added")]
+    assert source["pairs"][1]["question"] == "What happens if I lose my phone?"
+    assert {"text": "Related articles Is my payment information stored?", "reason": "cross-link to another page",
+            "line": 30} in source["dropped"]

@@ -87,7 +87,14 @@ def ingest(
         if "bar" in bar:
             bar["bar"].render_finish()
         if as_json:
-            _echo_json(result.to_dict() | {"kb": kb.path})
+            data = result.to_dict() | {"kb": kb.path}
+            for src, out in zip(result.sources, data["sources"]) if report else ():
+                status = {i: "added" for i in src.added} | {i: "changed" for i in src.changed}
+                rowids = (kb.store.rowid_of(i) for i in kb.store.source_hashes(src.origin))
+                out["pairs"] = [{"id": p.id, "position": p.position, "question": p.question,
+                                 "status": status.get(p.id, "unchanged")}
+                                for p in sorted(kb.store.pairs([r for r in rowids if r]), key=lambda p: p.position)]
+            _echo_json(data)
         else:
             for src in result.sources:
                 if src.error:
