@@ -113,6 +113,8 @@ def test_malformed_html_is_still_read_and_an_empty_page_is_an_error():
     assert [(p.question, p.answer) for p in pairs] == [
         ("Is it open?", "Yes, daily."), ("Is it free?", "No: 5 euros.\n\n- Children free")
     ]
+    stray = b"<h2>What are the threats?</h2><li>Ransomware.</li><li> Malware. </li>\n<li>Phishing.</li>"
+    assert read_source(stray, "stray.html").pairs[0].answer == "- Ransomware.\n- Malware.\n- Phishing."
     with pytest.raises(IngestError, match=r"blank.html: empty page"):
         read_source(b"  \n\t ", "blank.html")
 

@@ -36,6 +36,7 @@ _EMPHASIS = frozenset({"em", "i", "cite", "dfn"})
 _WS = re.compile(r"[ \t\n\r\f\v\u00a0]+")
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*[\s/>]")
 _BLOCK_START = re.compile(r"^(\s*)(#{1,6}\s|>|[-+*]\s|\d{1,9}[.)]\s)")
+_ORPHAN_ITEM = re.compile(r"^- ")
 _NUMBERED = re.compile(r"^(\d{1,3})[.)]\s+(.*)$")
 _BULLET = re.compile(r"^[-*•◦▪–]\s+(.*)$")
 
@@ -162,6 +163,9 @@ class Converter:
                         out.extend(self._paragraphs(f"**{text}**" if not text.startswith("**") else text, child.sourceline))
                 elif ctag == "tr":
                     out.extend(self._paragraphs(self._row(child), child.sourceline))
+                elif ctag == "li" and out and _ORPHAN_ITEM.match(out[-1]) and not "".join(
+                    r for r in run if isinstance(r, str)).strip():
+                    out[-1] += "\n" + "\n".join(self.blocks(child, include_self=True))  # items outside a list
                 else:
                     out.extend(self.blocks(child, include_self=True))
             elif ctag and ctag not in SKIP_TAGS and not any(child is x for x in exclude):

@@ -407,7 +407,9 @@ def _flatten(el: _Element, convert: Converter, out: list[Block]) -> None:
             flush()
             if tag in _LEAF_BLOCKS or not _has_blocks(child):
                 markdown = convert.elements([child])
-                if markdown:
+                if markdown and tag == "li" and out and out[-1][0] == "c" and out[-1][2].startswith("- "):
+                    out[-1] = ("c", 0, out[-1][2] + "\n" + markdown, out[-1][3])  # items outside a list
+                elif markdown:
                     out.append(("c", 0, markdown, child.sourceline))
             else:
                 _flatten(child, convert, out)
