@@ -293,3 +293,20 @@ def test_faq_sections_qa_lists_q_lines_and_other_scripts():
     assert answers["Showers and lockers"].endswith("[or buy one](https://studio.example/locks).")  # no sr-only text
     assert answers["Is yoga a workout?"] == "It can be: power classes raise your heart rate as much as a jog."
     assert_no_clutter(result, "price list", "opens in a new tab")
+
+
+def test_hand_made_toggles_and_panels():
+    page = """<html><body><h1>FAQ</h1>
+    <button class="accordion">Opening hours</button>
+    <div class="panel"><p>9 to 5.</p></div>
+    <button class="accordion">How do I pay?</button>
+    <div class="panel"><p>By card.</p><p>Or cash.</p></div>
+    <details class="collapse collapse-plus"><summary class="collapse-title">Is there parking?</summary>
+      <div class="collapse-content"><p>Yes, 20 spaces.</p></div></details>
+    <div class="faq-item"><button class="faq-question">Refunds?</button><div class="faq-answer">Within 30 days.</div></div>
+    </body></html>"""
+    result = read_html(page, "hand.html")
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("Opening hours", "9 to 5."), ("How do I pay?", "By card.\n\nOr cash."), ("Is there parking?", "Yes, 20 spaces."),
+        ("Refunds?", "Within 30 days."),
+    ]

@@ -78,6 +78,17 @@ _A_CLASS = re.compile(
     + _BOX + r"\w*(?:[-_]+\w+)*?[-_]+(?:body|content|panel|collapse|text|description|dropdown|inner|details|a))"
     r"(?:$|[-_\s])"
 )
+# Plain toggles and the panels after them (the pattern of countless hand-made FAQ pages).
+_TOGGLES = frozenset({"accordion", "collapsible", "faq", "toggle", "faq-toggle", "accordion-toggle", "expandable",
+                      "question", "faq-question", "trigger"})
+_PANEL = re.compile(r"(?:^|[-_\s])(?:panel|content|body|text|dropdown|description|details|inner)(?:$|[-_\s])")
+
+
+def _panel_class(classes: str) -> bool:
+    """The class of the panel an accordion title opens."""
+    return bool(_A_CLASS.search(classes) or _PANEL.search(classes))
+
+
 _BOLD_QUESTION = re.compile(
     r"^\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?\?)\*\*\s*(?:\n|$)"
     r"|^\*\*(?:Q|Question)\s*\d*\s*[:.]?\*\*\s*(.{2,300}?\?)\s*(?:\n|$)"
@@ -275,12 +286,30 @@ def _aria_title(el: _Element) -> bool:
     return bool(el.xpath("ancestor::*[contains(translate(@class,'FAQ','faq'),'faq') or contains(@class,'accordion')]"))
 
 
+def _next_element(el: _Element) -> _Element | None:
+    sibling = el.getnext()
+    while sibling is not None and not isinstance(sibling.tag, str):
+        sibling = sibling.getnext()
+    return sibling
+
+
+def _is_title(el: _Element) -> bool:
+    """An accordion title: by its class, or a plain toggle (``<button class="accordion">``) before its panel."""
+    classes = el.get("class", "").lower()
+    if _Q_CLASS.search(classes):
+        return True
+    if not set(classes.split()) & _TOGGLES:
+        return False
+    panel = _next_element(el)
+    return panel is not None and _panel_class(panel.get("class", "").lower())
+
+
 def _accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]]:
     found: list[tuple[_Element, RawPair]] = []
     elements = [el for el in root.iter() if isinstance(el.tag, str)]
     ids = {el.get("id", ""): el for el in elements if el.get("id")}
     for el in elements:
-        if not (_Q_CLASS.search(el.get("class", "").lower()) or _aria_title(el)) or _claimed(el):
+        if not (_is_title(el) or _aria_title(el)) or _claimed(el):
             continue
         if any(_A_CLASS.search(d.get("class", "").lower()) for d in el.iterdescendants() if isinstance(d.tag, str)):
             continue  # a wrapper holding both question and answer
@@ -299,23 +328,31 @@ def _accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawP
 
 def _answer_beside(el: _Element, convert: Converter) -> tuple[str, list[_Element]]:
     """The answer next to an accordion title: its item's other content, or the siblings up to the next title."""
-    sibling = el.getnext()
-    while sibling is not None and not isinstance(sibling.tag, str):
-        sibling = sibling.getnext()
-    if sibling is None or not _A_CLASS.search(sibling.get("class", "").lower()) or _claimed(sibling):
+    sibling = _next_element(el)
+    if sibling is None or not _panel_class(sibling.get("class", "").lower()) or _claimed(sibling):
         return "", []
     parent = el.getparent()
-    titles = [c for c in parent if isinstance(c.tag, str) and _Q_CLASS.search(c.get("class", "").lower())]
+    titles = [c for c in parent if isinstance(c.tag, str) and _is_title(c)]
     if parent is not None and len(titles) == 1 and parent.tag not in ("body", "main", "article"):
         return convert.content(parent, exclude=(el,)), [parent]
-    parts: list[_Element] = []
-    while sibling is not None:
-        if isinstance(sibling.tag, str):
-            if _Q_CLASS.search(sibling.get("class", "").lower()):
-                break
-            parts.append(sibling)
+    parts: list[_Element] = [sibling]
+    if _Q_CLASS.search(el.get("class", "").lower()):  # a known title: its answer may run on over plain blocks
         sibling = sibling.getnext()
+        while sibling is not None:
+            if isinstance(sibling.tag, str):
+                if _is_title(sibling) or not _continues(sibling):
+                    break
+                parts.append(sibling)
+            sibling = sibling.getnext()
     return convert.elements(parts), [el, *parts]
+
+
+def _continues(el: _Element) -> bool:
+    """A block that may carry on an answer: not a heading, a disclosure or anything holding another title."""
+    if el.tag.lower() in _HEADINGS or el.tag.lower() in ("details", "dl", "table", "section", "article"):
+        return False
+    return not any(isinstance(d.tag, str) and (_Q_CLASS.search(d.get("class", "").lower()) or d.tag == "details")
+                   for d in el.iterdescendants())
 
 
 def _details(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]]:
