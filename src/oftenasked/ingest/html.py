@@ -70,11 +70,13 @@ _FAQ_MARKERS = (
 )
 _BOX = r"(?:accordion|faq|toggle|collaps\w*|expand\w*|qa|qna|disclosure)"
 _Q_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:question|tab[-_]+title|card[-_]+header|panel[-_]+heading|panel[-_]+title|faq[-_]*q|"
+    r"(?:^|[-_\s])(?:question|tab[-_]+title|card[-_]+header|panel[-_]+heading|panel[-_]+title|faq[-_]*q|ea-header|"
+    r"muiaccordionsummary|w-dropdown-toggle|"
     + _BOX + r"\w*(?:[-_]+\w+)*?[-_]+(?:title|button|header|heading|trigger|toggle|summary|head|label|q))(?:$|[-_\s])"
 )
 _A_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:answer|tab[-_]+content|card[-_]+body|panel[-_]+body|panel[-_]+collapse|collapse|faq[-_]*a|"
+    r"(?:^|[-_\s])(?:answer|tab[-_]+content|card[-_]+body|panel[-_]+body|panel[-_]+collapse|collapse|faq[-_]*a|ea-body|"
+    r"muiaccordiondetails|"
     + _BOX + r"\w*(?:[-_]+\w+)*?[-_]+(?:body|content|panel|collapse|text|description|dropdown|inner|details|a))"
     r"(?:$|[-_\s])"
 )
