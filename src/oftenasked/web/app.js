@@ -15,6 +15,7 @@
   const shownIds = new Set();
   let current = null; // {question, id, related: [{id, question}]}
   let panelCount = 0;
+  const UNANSWERED_RELATED_MIN = 0.45; // relatedness in [0, 1]; unrelated questions score about 0.2-0.35
 
   // -- safe HTML ------------------------------------------------------------------------
   const ALLOWED = new Set(["P", "BR", "UL", "OL", "LI", "STRONG", "EM", "B", "I", "CODE", "PRE", "BLOCKQUOTE",
@@ -136,7 +137,9 @@
       $("did-you-mean").hidden = data.did_you_mean.length === 0;
       statusLine.textContent = "No good answer found.";
     }
-    for (const r of data.related) addRelated(r, false);
+    // Without a good answer, only questions that are really close are worth offering.
+    const minimum = data.answered ? 0 : UNANSWERED_RELATED_MIN;
+    for (const r of data.related) if (r.score >= minimum) addRelated(r, false);
     relatedBox.hidden = relatedList.children.length === 0;
   }
 
