@@ -310,3 +310,21 @@ def test_hand_made_toggles_and_panels():
         ("Opening hours", "9 to 5."), ("How do I pay?", "By card.\n\nOr cash."), ("Is there parking?", "Yes, 20 spaces."),
         ("Refunds?", "Within 30 days."),
     ]
+
+
+def test_reingesting_an_edited_page_applies_exactly_the_edits(hash_kb, tmp_path):
+    page = tmp_path / "faq.html"
+    original = (FIXTURES / "help-centre-details.html").read_text(encoding="utf-8")
+    page.write_text(original, encoding="utf-8")
+    first = hash_kb.ingest([page]).sources[0]
+    assert len(first.added) == 4
+    edited = (original.replace("Prices on the website include VAT at 20%.", "Prices include VAT at 21%.")
+              .replace("When will I be charged?", "When do you charge me?"))
+    page.write_text(edited, encoding="utf-8")
+    second = hash_kb.ingest([page]).sources[0]
+    questions = {p.id: p.question for p in hash_kb.pairs()}
+    assert [questions[i] for i in second.added] == ["When do you charge me?"]
+    assert [questions[i] for i in second.changed] == ["Do you charge VAT?"]
+    assert len(second.removed) == 1 and second.unchanged == 2
+    assert len(hash_kb) == 4
+    assert hash_kb.remove_source(str(page)) == 4 and len(hash_kb) == 0
