@@ -216,3 +216,15 @@ def test_cli_json_report_lists_pairs_and_dropped_blocks(tmp_path):
     assert source["pairs"][1]["question"] == "What happens if I lose my phone?"
     assert {"text": "Related articles Is my payment information stored?", "reason": "cross-link to another page",
             "line": 30} in source["dropped"]
+
+
+@pytest.mark.slow
+def test_cli_format_option_reads_standard_input_as_told(tmp_path):
+    kb_path = tmp_path / "kb.sqlite"
+    data = (FIXTURES / "headerless.csv").read_bytes()
+    runner = CliRunner()
+    guessed = runner.invoke(cli, ["ingest", "-", "--kb", str(kb_path)], input=data)
+    assert guessed.exit_code != 0  # two comma-separated lines without a header look like text with no questions
+    told = runner.invoke(cli, ["ingest", "-", "--kb", str(kb_path), "--format", "csv"], input=data)
+    assert told.exit_code == 0, told.output
+    assert "<stdin>: 2 pairs (2 added" in told.output

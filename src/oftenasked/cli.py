@@ -16,6 +16,7 @@ import click
 
 from . import settings as settings_mod
 from .errors import OftenaskedError
+from .ingest import READERS
 from .kb import KnowledgeBase
 
 KB_OPTION = click.option(
@@ -60,11 +61,13 @@ def cli() -> None:
 @click.option("--report", is_flag=True, help="List every pair kept and every block dropped, with the reason.")
 @click.option("--include", multiple=True, metavar="GLOB", help="In folders, read only files matching GLOB (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="In folders, skip files matching GLOB (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(sorted(READERS)), default=None,
+              help="Read every source in this format instead of detecting it (useful with '-').")
 @JSON_OPTION
 @_errors_to_clicks
 def ingest(
     paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, report: bool, include: tuple[str, ...],
-    exclude: tuple[str, ...], as_json: bool,
+    exclude: tuple[str, ...], fmt: str | None, as_json: bool,
 ) -> None:
     """Ingest FAQ files, folders, globs or http(s) URLs (PATH '-' reads standard input)."""
     with _open(kb_path, for_writing=True) as kb:
@@ -80,10 +83,10 @@ def ingest(
             bar["done"] = done
 
         if paths == ("-",):
-            result = kb.ingest_bytes(sys.stdin.buffer.read(), "<stdin>")
+            result = kb.ingest_bytes(sys.stdin.buffer.read(), "<stdin>", fmt=fmt)
         else:
             result = kb.ingest(list(paths), all_or_nothing=all_or_nothing, progress=progress, include=include,
-                               exclude=exclude)
+                               exclude=exclude, fmt=fmt)
         if "bar" in bar:
             bar["bar"].render_finish()
         if as_json:

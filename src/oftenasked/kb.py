@@ -114,10 +114,12 @@ class KnowledgeBase:
         progress: Progress | None = None,
         include: Sequence[str] = (),
         exclude: Sequence[str] = (),
+        fmt: str | None = None,
     ) -> IngestReport:
         """Ingest files, folders, globs and http(s) URLs. Re-ingesting a source updates its pairs in place.
 
-        In folders, ``include``/``exclude`` globs choose the files (by default: every FAQ format).
+        In folders, ``include``/``exclude`` globs choose the files (by default: every FAQ format);
+        ``fmt`` names the reader for every source instead of detecting it.
 
         A source that cannot be read is reported (``report.errors``) and the others are still
         ingested; with ``all_or_nothing`` any error raises and nothing is written. Either way
@@ -146,7 +148,7 @@ class KnowledgeBase:
                 if all_or_nothing:
                     raise
                 sources.append((exc.source, exc))
-        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress)
+        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt)
 
     def ingest_bytes(self, data: bytes, origin: str, fmt: str | None = None) -> IngestReport:
         """Ingest one source given as bytes (an upload, standard input); ``origin`` names it."""
