@@ -218,3 +218,9 @@ def test_markdown_details_blocks_and_faq_sections():
         (11, "Upgrading", "Run `pip install -U tool`."),
         (15, "Does it work on Windows?", "Yes, on Windows 10 and later.\n\n- WSL works too"),
     ]
+
+
+def test_json_lines_in_a_json_file_are_read_as_json_lines():
+    text = b'{"question": "A?", "answer": "B."}\n{"question": "C?", "answer": "D."}\n'
+    result = read_source(text, "mislabelled.json")
+    assert result.format == "jsonl" and [p.question for p in result.pairs] == ["A?", "C?"]

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import IngestError
 from .clean import clean_markdown, normalize
 from .convert import Converter, element_text, looks_like_html, plain_to_markdown
-from .jsonlines import record_to_pair
+from .jsonlines import read_jsonlines, record_to_pair
 from .records import RawPair, ReadResult
 
 MARKDOWN = "text/markdown"
@@ -219,6 +219,9 @@ def read_json(text: str, origin: str) -> ReadResult:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and text.lstrip().startswith("{"):  # JSON Lines in a .json file
+            result = read_jsonlines(text, origin)
+            return ReadResult(format="jsonl", pairs=result.pairs, dropped=result.dropped)
         raise IngestError(origin, f"not valid JSON ({exc.msg}, column {exc.colno})", line=exc.lineno) from None
     if is_jsonld(data):
         return ReadResult(format="json", pairs=faq_from_jsonld(data))
