@@ -186,3 +186,40 @@ def test_first_paint_is_fast(page: object, server: Running) -> None:
     assert paint is not None and paint < 3000, paint  # generous: CI shares two cores
     requests = p.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")  # type: ignore[attr-defined]
     assert all(r.startswith(server.url) for r in requests)  # nothing from other sites
+
+
+EVIL_PAGE = b"""<!doctype html><html><head><title>Widget FAQ</title><script>window.__pwned = 9</script></head><body>
+<h1>Frequently asked questions</h1>
+<details><summary>How do I clean the widget filter?</summary>
+<p>Rinse it <script>window.__pwned = 1</script> under warm water. <img src=x onerror="window.__pwned = 2"></p>
+<iframe src="javascript:window.__pwned = 4"></iframe>
+</details>
+<details><summary>Can I put the widget in the dishwasher?</summary>
+<p>No &lt;script&gt;window.__pwned = 5&lt;/script&gt; never: hand wash only. <svg onload="window.__pwned = 6"></svg></p>
+</details>
+</body></html>"""
+
+
+def test_a_scraped_page_with_script_injection_is_ingested_and_viewed_safely(page: object, server: Running) -> None:
+    from .conftest_server import TOKEN
+
+    uploaded = httpx.post(
+        server.url + "/ingest", params={"filename": "widget-faq.html"}, content=EVIL_PAGE,
+        headers={"authorization": f"Bearer {TOKEN}"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["added"] == 2
+    p = page
+    for question in ("Can I put the widget in the dishwasher?", "How do I clean the widget filter?"):
+        p.goto(server.url + "/?q=" + quote(question))  # type: ignore[attr-defined]
+        p.locator("#answer").wait_for(state="visible")  # type: ignore[attr-defined]
+        body = p.locator("#answer-body")  # type: ignore[attr-defined]
+        assert body.locator("script, img, iframe, svg").count() == 0
+        assert p.evaluate("typeof window.__pwned") == "undefined"  # type: ignore[attr-defined]
+        p.goto(server.url + "/q/" + quote(question, safe=""))  # type: ignore[attr-defined]
+        assert p.locator("main script, main img, main iframe, main svg").count() == 0  # type: ignore[attr-defined]
+        assert p.evaluate("typeof window.__pwned") == "undefined"  # type: ignore[attr-defined]
+    p.goto(server.url + "/?q=" + quote("Can I put the widget in the dishwasher?"))  # type: ignore[attr-defined]
+    p.locator("#answer").wait_for(state="visible")  # type: ignore[attr-defined]
+    assert "<script>window.__pwned = 5</script>" in p.locator("#answer-body").text_content()  # type: ignore[attr-defined]
+    assert p.dialogs == []  # type: ignore[attr-defined]

@@ -307,4 +307,4 @@ def _static(app: FastAPI) -> None:
         def serve(content: bytes = content, media_type: str = media_type) -> Response:
             return Response(content, media_type=media_type, headers={"cache-control": "no-cache"})
 
-        app.add_api_route(route, serve, methods=["GET"], include_in_schema=False)
+        app.add_api_route(route, serve, methods=["GET", "HEAD"], include_in_schema=False)
