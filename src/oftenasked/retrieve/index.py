@@ -179,8 +179,17 @@ class SearchIndex:
             matched_text=q_arg[order],
         )
 
-    def candidates(self, query: str, vector: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Pairs worth scoring exactly: approximate nearest texts and the BM25 leaders, sorted."""
+    def candidates(
+        self,
+        query: str,
+        vector: np.ndarray,
+        mask: np.ndarray | None = None,
+        lexical: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Pairs worth scoring exactly: approximate nearest texts and the BM25 leaders, sorted.
+
+        ``lexical``: the query's BM25 scores on questions and answers, when already computed.
+        """
         if self.ann_questions is None or self.ann_answers is None:
             raise RuntimeError("candidates() needs the approximate index")
         if mask is not None and int(mask.sum()) <= EXACT_UNDER_FILTER:
@@ -188,23 +197,25 @@ class SearchIndex:
         q_ids, _ = self.ann_questions.search(vector, ANN_CANDIDATES)
         a_ids, _ = self.ann_answers.search(vector, ANN_CANDIDATES)
         parts = [self.questions.owners[q_ids], self.answers.owners[a_ids]]
-        for lexical in (self.lexical_questions, self.lexical_answers):
-            parts.append(_leaders(lexical.scores(query), LEXICAL_CANDIDATES))
+        lexical = lexical or self._lexical(query)
+        for scores in lexical:
+            parts.append(_leaders(scores, LEXICAL_CANDIDATES))
         found = np.unique(np.concatenate(parts))
         return found if mask is None else found[mask[found]]
 
     def _search_candidates(
         self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None
     ) -> Candidates:
-        pool = self.candidates(query, vector, mask)
+        lexical = self._lexical(query)
+        pool = self.candidates(query, vector, mask, lexical)
         question, q_arg = self.questions.scores_for(pool, vector)
         answer, _ = self.answers.scores_for(pool, vector)
         signals = {
             "question": np.maximum(question, 0.0),
             "answer": np.maximum(answer, 0.0),
             # Scaled by the best score over every pair, as exact search does.
-            "lexical_question": _scaled_at(self.lexical_questions.scores(query), pool),
-            "lexical_answer": _scaled_at(self.lexical_answers.scores(query), pool),
+            "lexical_question": _scaled_at(lexical[0], pool),
+            "lexical_answer": _scaled_at(lexical[1], pool),
         }
         fused = convex(signals, weights)
         k = min(k, len(pool))
@@ -220,17 +231,21 @@ class SearchIndex:
         )
 
 
+    def _lexical(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.lexical_questions.scores(query, fast=True), self.lexical_answers.scores(query, fast=True)
+
+
 def _empty(signals: dict[str, np.ndarray]) -> Candidates:
     empty = np.zeros(0, dtype=np.int64)
     return Candidates(empty, np.zeros(0), {s: np.zeros(0) for s in signals}, empty)
 
 
 def _leaders(scores: np.ndarray, k: int) -> np.ndarray:
-    positive = int(np.count_nonzero(scores > 0))
-    k = min(k, positive)
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.argpartition(-scores, k - 1)[:k].astype(np.int64)
+    """The ``k`` highest-scoring pairs among those with a positive score."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) <= k:
+        return positive.astype(np.int64)
+    return positive[np.argpartition(-scores[positive], k - 1)[:k]].astype(np.int64)
 
 
 def _scaled_at(scores: np.ndarray, pool: np.ndarray) -> np.ndarray:

@@ -50,8 +50,12 @@ class LexicalIndex:
         if texts:
             self._bm25.index(ids, show_progress=False)
 
-    def scores(self, query: str) -> np.ndarray:
-        """One BM25 score per pair (0 where no query word occurs)."""
+    def scores(self, query: str, *, fast: bool = False) -> np.ndarray:
+        """One BM25 score per pair (0 where no query word occurs).
+
+        ``fast`` sums the postings with ``bincount`` (float64) instead of bm25s' ``add.at``
+        (float32): several times faster on large indexes, equal up to float32 rounding.
+        """
         if not self.size:
             return np.zeros(0, dtype=np.float32)
         ids = self._tokenizer.tokenize([query], return_as="ids", update_vocab=False, show_progress=False)[0]
@@ -60,6 +64,13 @@ class LexicalIndex:
         ids = [i for i in ids if i != empty]
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
+        if fast and getattr(self._bm25, "nonoccurrence_array", None) is None:
+            matrix = self._bm25.scores
+            indptr = matrix["indptr"]
+            spans = [(int(indptr[i]), int(indptr[i + 1])) for i in ids]
+            docs = np.concatenate([matrix["indices"][a:b] for a, b in spans])
+            weights = np.concatenate([matrix["data"][a:b] for a, b in spans])
+            return np.bincount(docs, weights=weights, minlength=self.size).astype(np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
 
     # -- on disk ------------------------------------------------------------------------
