@@ -250,7 +250,7 @@ def evaluate(queries: str, qrels: str, kb_path: str | None, min_grade: int, as_j
               help="JSON Lines, QnA Maker TSV or schema.org FAQPage JSON-LD; each can be ingested again.")
 @_errors_to_clicks
 def export(kb_path: str | None, fmt: str) -> None:
-    """Print every pair (JSON Lines: id, question, answer, source, alternates, metadata)."""
+    """Print every pair: JSON Lines, QnA Maker TSV or FAQPage JSON-LD (ingest the output to import it)."""
     from .export import export_lines
 
     with _open(kb_path) as kb:
