@@ -224,3 +224,17 @@ def test_json_lines_in_a_json_file_are_read_as_json_lines():
     text = b'{"question": "A?", "answer": "B."}\n{"question": "C?", "answer": "D."}\n'
     result = read_source(text, "mislabelled.json")
     assert result.format == "jsonl" and [p.question for p in result.pairs] == ["A?", "C?"]
+
+
+def test_qna_maker_tsv_saved_by_a_spreadsheet_with_quoted_line_breaks():
+    text = b'Question\tAnswer\tSource\tMetadata\n"How do I log in?"\t"Open the app.\n\nTap Sign in."\tEditorial\tarea:app\n'
+    (pair,) = read_source(text, "sheet.tsv").pairs
+    assert (pair.question, pair.answer, pair.metadata) == ("How do I log in?", "Open the app.\n\nTap Sign in.",
+                                                           {"area": "app"})
+
+
+def test_jsonld_answers_escaped_twice_are_still_html():
+    page = (b'<script type="application/ld+json">{"@type": "FAQPage", "mainEntity": [{"@type": "Question", "name": "Q?",'
+            b' "acceptedAnswer": {"@type": "Answer", "text": "&lt;p&gt;One.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;Two&lt;/li&gt;'
+            b'&lt;/ul&gt;"}}]}</script>')
+    assert read_source(page, "x.html").pairs[0].answer == "One.\n\n- Two"

@@ -53,7 +53,10 @@ def _answer_text(answer: Any, fragment: Callable[[str], str]) -> str:
         return clean_markdown(text)
     if looks_like_html(text):
         return fragment(text)
-    return plain_to_markdown(htmllib.unescape(text))
+    unescaped = htmllib.unescape(text)
+    if looks_like_html(unescaped):  # HTML escaped twice by its CMS ("&lt;p&gt;")
+        return fragment(unescaped)
+    return plain_to_markdown(unescaped)
 
 
 def _name(value: Any) -> str:

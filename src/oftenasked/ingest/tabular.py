@@ -109,8 +109,20 @@ def read_tabular(text: str, origin: str, fmt: str = "csv") -> ReadResult:
     roles = _roles(header)
     names = [c.strip().strip("\ufeff") for c in next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])]
     qna_maker = roles is not None and ("qnaid" in header or "metadata" in header) and delimiter == "\t"
+    if qna_maker:  # QnA Maker writes cells unquoted, line breaks as \n; a spreadsheet may have quoted them
+        try:
+            return _rows(text, origin, fmt, delimiter, roles, names, unquoted=True)
+        except IngestError:
+            pass
+    return _rows(text, origin, fmt, delimiter, roles, names, unquoted=False)
+
+
+def _rows(
+    text: str, origin: str, fmt: str, delimiter: str, roles: dict[int, str] | None, names: list[str], *, unquoted: bool
+) -> ReadResult:
+    qna_maker = unquoted
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True,
-                        quoting=csv.QUOTE_NONE if qna_maker else csv.QUOTE_MINIMAL)
+                        quoting=csv.QUOTE_NONE if unquoted else csv.QUOTE_MINIMAL)
     pairs: list[RawPair] = []
     dropped: list[Dropped] = []
     by_id: dict[str, RawPair] = {}
