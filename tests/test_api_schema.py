@@ -7,6 +7,7 @@ Hypothesis drives each operation directly (schemathesis's pytest plugin does not
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +24,8 @@ from schemathesis.checks import (
 
 from .conftest_server import TOKEN, Running, make_kb, running_server
 
+# More examples for a deeper hunt: OFTENASKED_SCHEMA_EXAMPLES=500 python -m pytest tests/test_api_schema.py
+EXAMPLES = int(os.environ.get("OFTENASKED_SCHEMA_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -43,7 +46,7 @@ def test_no_request_makes_the_server_fail(server: Running, mode: GenerationMode)
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case: schemathesis.Case) -> None:
             response = case.call_and_validate(
                 base_url=server.url, headers={"authorization": f"Bearer {TOKEN}"}, checks=CHECKS

@@ -167,7 +167,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
 
     @app.get("/pairs", response_model=schemas.PairList, tags=["pairs"])
     def pairs(
-        offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+        offset: Annotated[int, Query(ge=0, le=2**31)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> Response:
         """Pairs in knowledge-base order, a page at a time."""
         with gate:
