@@ -328,3 +328,28 @@ def test_reingesting_an_edited_page_applies_exactly_the_edits(hash_kb, tmp_path)
     assert len(second.removed) == 1 and second.unchanged == 2
     assert len(hash_kb) == 4
     assert hash_kb.remove_source(str(page)) == 4 and len(hash_kb) == 0
+
+
+def test_whole_page_forms_big_footers_and_css_only_accordions():
+    footer = "<footer><ul>" + "".join(f"<li><a href='/l{i}'>Footer link {i}</a></li>" for i in range(80)) + "</ul></footer>"
+    aspnet = ("<html><body><form id='aspnetForm' action='default.aspx'><input type='hidden' name='__VIEWSTATE'>"
+              "<div class='main'><h2>How do I join?</h2><p>Online.</p><h2>Is it free?</h2><p>Yes.</p></div>"
+              "</form><form class='search' action='/search'><input name='q'><button>Search</button></form>"
+              f"{footer}</body></html>")
+    result = read_html(aspnet, "aspnet.html")
+    assert [(p.question, p.answer) for p in result.pairs] == [("How do I join?", "Online."), ("Is it free?", "Yes.")]
+    assert_no_clutter(result, "Footer link", "Search")
+    css = ("<html><body><h1>FAQ</h1><div class='tab'><input type='checkbox' id='c1'><label for='c1'>Delivery times"
+           "</label><div class='tab-content'>Three days.</div></div><div class='tab'><input type='checkbox' id='c2'>"
+           "<label for='c2'>Cancelling</label><div class='content'>Any time.</div></div></body></html>")
+    assert [(p.question, p.answer) for p in read_html(css, "css.html").pairs] == [
+        ("Delivery times", "Three days."), ("Cancelling", "Any time.")
+    ]
+
+
+def test_content_whose_class_mentions_sharing_is_kept():
+    page = ("<html><body><div class='entry-content has-share-buttons'><h2>How do I join?</h2><p>Online.</p>"
+            "<h2>Is it free?</h2><p>Yes.</p></div><div class='share-buttons'><a>Share on Facebook</a></div>"
+            "<div class='comments-area'><p>Does it work in winter?</p></div></body></html>")
+    result = read_html(page, "share.html")
+    assert [(p.question, p.answer) for p in result.pairs] == [("How do I join?", "Online."), ("Is it free?", "Yes.")]

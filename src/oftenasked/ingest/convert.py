@@ -22,12 +22,12 @@ from .clean import clean_markdown, clutter_reason, normalize, strip_suffix_clutt
 SKIP_TAGS = frozenset(
     {"script", "style", "noscript", "iframe", "frame", "frameset", "template", "svg", "math", "canvas", "object",
      "embed", "img", "picture", "video", "audio", "source", "track", "map", "input", "select", "textarea", "button",
-     "form", "head", "title", "meta", "link", "base"}
+     "head", "title", "meta", "link", "base"}
 )
 BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "main", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3",
      "h4", "h5", "h6", "pre", "table", "thead", "tbody", "tfoot", "tr", "figure", "figcaption", "address", "header",
-     "footer", "nav", "aside", "details", "summary", "hr", "fieldset", "center", "body", "html", "caption"}
+     "footer", "nav", "aside", "details", "summary", "hr", "fieldset", "center", "body", "html", "caption", "form"}
 )
 CLAIMED = "data-oftenasked-claimed"
 """Marks elements a reader already turned into a pair; the converter leaves them out."""

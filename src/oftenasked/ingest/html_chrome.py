@@ -47,7 +47,7 @@ _ROLE_REASONS = {"navigation": "navigation", "banner": "navigation", "contentinf
                  "complementary": "navigation", "search": "navigation"}
 _NEVER_DROPPED = frozenset({"html", "body", "main", "article"})
 _FAQ_MARKERS = (
-    ".//details | .//*[not(self::a) and (contains(translate(@class,'FAQ','faq'),'faq')"
+    "descendant-or-self::details | descendant-or-self::*[not(self::a) and (contains(translate(@class,'FAQ','faq'),'faq')"
     " or contains(translate(@id,'FAQ','faq'),'faq') or contains(@class,'accordion') or contains(@itemtype,'Question')"
     " or contains(@typeof,'Question') or contains(@class,'elementor-toggle'))]"
 )
@@ -66,23 +66,40 @@ def _report(el: _Element, reason: str) -> Dropped | None:
     return Dropped(text, reason, el.sourceline)
 
 
-def _clutter_reason(el: _Element) -> str | None:
+def _clutter_reason(el: _Element) -> tuple[str | None, bool]:
+    """Why an element is page chrome, or None; and whether its tag or role says so (not just a class word)."""
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag in _NEVER_DROPPED:
-        return None
-    classes = class_text(el)
-    for pattern, reason in _CLASS_RULES:
-        if pattern.search(classes):
-            return reason
-    for word, reason in _CLASS_SUBSTRINGS:
-        if word in classes:
-            return reason
+        return None, False
     role = (el.get("role") or "").lower()
     if role in _ROLE_REASONS:
-        return _ROLE_REASONS[role]
-    if tag == "form":
-        return "comment form" if "comment" in (el.get("action") or "") + classes else "form"
-    return _TAG_REASONS.get(tag)
+        return _ROLE_REASONS[role], True
+    classes = class_text(el)
+    if tag in _TAG_REASONS:
+        return _TAG_REASONS[tag], True
+    for pattern, reason in _CLASS_RULES:
+        if pattern.search(classes):
+            return reason, False
+    for word, reason in _CLASS_SUBSTRINGS:
+        if word in classes:
+            return reason, False
+    if tag == "form":  # not by its tag alone: ASP.NET pages put the whole page in one form
+        return ("comment form" if "comment" in (el.get("action") or "") + classes else "form"), False
+    return None, False
+
+
+# Words that content containers also carry as modifiers ("entry-content has-share-buttons", "comments-open").
+# A form too: ASP.NET pages put the whole page in one.
+_MODIFIER_REASONS = frozenset({"share button", "comment form", "advertisement", "feedback widget", "form"})
+_QUESTION_HEADINGS = (
+    "(.//h2|.//h3|.//h4|.//h5|.//h6|.//strong|.//b|.//summary|.//dt|.//button)"
+    "[substring(normalize-space(.), string-length(normalize-space(.)))='?']"
+)
+
+
+def _asks_questions(el: _Element) -> bool:
+    """Holds two or more question headings: content, whatever its class says."""
+    return len(el.xpath(_QUESTION_HEADINGS)) >= 2
 
 
 def strip_chrome(root: _Element, dropped: list[Dropped]) -> None:
@@ -100,9 +117,11 @@ def strip_chrome(root: _Element, dropped: list[Dropped]) -> None:
         for child in el:
             if not isinstance(child.tag, str) or child.get(CLAIMED):
                 continue
-            reason = _clutter_reason(child)
-            # The page's main wrapper, or a block holding the FAQ itself, is never chrome.
-            if reason and not child.xpath(_FAQ_MARKERS) and len(element_text(child)) < 0.5 * page_chars:
+            reason, by_tag = _clutter_reason(child)
+            # A block holding the FAQ itself is never chrome; nor, unless its tag says so, the page's main wrapper.
+            if reason and not child.xpath(_FAQ_MARKERS) and (by_tag or len(element_text(child)) < 0.5 * page_chars) and not (
+                reason in _MODIFIER_REASONS and _asks_questions(child)
+            ):
                 doomed.append((child, reason))
             else:
                 visit(child)

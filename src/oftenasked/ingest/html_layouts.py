@@ -107,7 +107,8 @@ def _is_title(el: _Element) -> bool:
     classes = el.get("class", "").lower()
     if _Q_CLASS.search(classes):
         return True
-    if not set(classes.split()) & _TOGGLES:
+    css_toggle = el.tag == "label" and el.get("for")  # the CSS-only accordion: checkbox, label, panel
+    if not (set(classes.split()) & _TOGGLES or css_toggle):
         return False
     panel = _next_element(el)
     return panel is not None and _panel_class(panel.get("class", "").lower())
