@@ -181,7 +181,8 @@ def test_plain_paragraph_questions_when_nothing_else_marks_them():
 
 
 def test_markdown_looking_text_stays_text():
-    page = "<html><body><h2>What is a heading?</h2><p># not a heading</p><p>1. not a list</p></body></html>"
+    page = ("<html><body><h2>What is a heading?</h2><p># not a heading</p><p>1. not a list</p>"
+            "<p><a href='#toc'>Return to Table of Contents</a></p></body></html>")
     answer = read_html(page, "x.html").pairs[0].answer
     assert answer == "\\# not a heading\n\n1\\. not a list"
 

@@ -28,6 +28,7 @@ LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^please (disable|turn off|whitelist).{0,40}ad\s*-?block", "ad-blocker notice"),
         (r"^(this (web)?site uses cookies|we use cookies|accept (all )?cookies)", "cookie notice"),
         (r"^(skip to (main )?content|main menu|toggle navigation|back to top)$", "navigation"),
+        (r"^(back|return|jump|go) to (the )?(top|table of contents|contents|faqs?|questions)\.?$", "navigation"),
         (r"^(advertisement|sponsored( content)?)$", "advertisement"),
         (r"^(was|is|did) (this|the) (article|page|answer|information|post)\b.{0,30}\b(helpful|useful|answer your)",
          "feedback widget"),
