@@ -238,3 +238,8 @@ def test_jsonld_answers_escaped_twice_are_still_html():
             b' "acceptedAnswer": {"@type": "Answer", "text": "&lt;p&gt;One.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;Two&lt;/li&gt;'
             b'&lt;/ul&gt;"}}]}</script>')
     assert read_source(page, "x.html").pairs[0].answer == "One.\n\n- Two"
+
+
+def test_csv_with_old_mac_line_ends():
+    result = read_source(b"Question,Answer\rIs it open?,Yes.\rIs it free?,No.\r", "mac.csv")
+    assert [(p.question, p.answer) for p in result.pairs] == [("Is it open?", "Yes."), ("Is it free?", "No.")]

@@ -7,6 +7,8 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from oftenasked.errors import IngestError
+from oftenasked.ingest import READERS, read_source
 from oftenasked.ingest.clean import clutter_reason
 from oftenasked.ingest.html import read_html
 from oftenasked.ingest.markdown import read_markdown
@@ -61,3 +63,29 @@ def test_markdown_answers_are_kept_as_written(paragraphs):
     answer = "\n\n".join(paragraphs)
     (pair,) = read_markdown(f"## Is it kept?\n\n{answer}\n", "a.md").pairs
     assert pair.answer == answer
+
+
+_FRAGMENTS = st.sampled_from([
+    "<html>", "<body>", "<h2>", "</h2>", "<p>", "</p>", "<ul>", "<li>", "</ul>", "<details>", "<summary>", "</summary>",
+    "</details>", "<dl>", "<dt>", "<dd>", "<table>", "<tr>", "<td>", "<br>", "<b>", "</b>", "<a href='x'>", "</a>",
+    "<script type='application/ld+json'>", "</script>", '{"@type":"FAQPage","mainEntity":[{"@type":"Question",'
+    '"name":"Q?","acceptedAnswer":{"text":"<p>A"}}]}', "Q?", "answer text", "\n", "\r", "\n\n", "# ", "## Q?",
+    "**Q:** ", "A: ", "?", ",", ";", "\t", '"', "<Document id='1'>", "<QAPair pid='1'>", "<Question>", "</Question>",
+    "<Answer>", "</Answer>", "</Document>", "[", "]", "{", "}", '"question"', ":", '"answer"', "Question,Answer",
+    "Question\tAnswer\tQnaId\tMetadata", "\\n", "|", "<!--", "-->", "<![CDATA[", "&amp;", "&#0;", "\ufeff",
+    "<div class='accordion-item'>", "<button aria-controls='x' aria-expanded='false'>", "<div id='x'>", "</div>",
+    "<label for='y'>", "<nav>", "</nav>", "<footer>", "<form>", "</form>", "<?xml version='1.0'?>",
+    "<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;", "<dl class='faq'>", "<button class='accordion'>", "<div class='panel'>",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.lists(st.one_of(_FRAGMENTS, st.text(max_size=5)), max_size=30).map("".join),
+       fmt=st.sampled_from(sorted(READERS)))
+def test_no_input_breaks_a_reader_other_than_with_a_clear_error(text, fmt):
+    try:
+        result = read_source(text.encode("utf-8", "surrogatepass"), f"fuzz.{fmt}", fmt)
+    except IngestError as exc:
+        assert exc.source == f"fuzz.{fmt}"
+    else:
+        assert all(p.question.strip() and p.answer.strip() for p in result.pairs)

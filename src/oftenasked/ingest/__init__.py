@@ -6,6 +6,7 @@ Readers are pure functions ``(text, origin) -> ReadResult``; storing is the stor
 
 from __future__ import annotations
 
+import csv
 import glob
 import re
 import zlib
@@ -114,7 +115,12 @@ def read_source(data: bytes, origin: str, fmt: str | None = None) -> ReadResult:
     fmt = fmt or detect_format(origin, text)
     if fmt not in READERS:
         raise IngestError(origin, f"unknown format {fmt!r}; known: {', '.join(sorted(READERS))}")
-    result = READERS[fmt](text, origin)
+    try:
+        result = READERS[fmt](text, origin)
+    except IngestError:
+        raise
+    except (ValueError, LookupError, RecursionError, csv.Error) as exc:  # a reader's blind spot: one source fails, not the run
+        raise IngestError(origin, f"cannot be read as {fmt} ({type(exc).__name__}: {exc})") from exc
     if not result.pairs:
         raise IngestError(origin, "no question-and-answer pairs found")
     return result

@@ -103,11 +103,15 @@ def _delimiter(text: str, fmt: str) -> str:
 def read_tabular(text: str, origin: str, fmt: str = "csv") -> ReadResult:
     """Read CSV (``fmt="csv"``) or TSV (``fmt="tsv"``) pairs."""
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    text = text.lstrip("\ufeff")
+    # Excel for Mac ends lines with \r; a line break inside a cell is a line break whatever its form.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     delimiter = _delimiter(text, fmt)
     header = header_names(text.split("\n", 1)[0], delimiter)
     roles = _roles(header)
-    names = [c.strip().strip("\ufeff") for c in next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])]
+    try:
+        names = [c.strip() for c in next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])]
+    except csv.Error as exc:
+        raise IngestError(origin, f"malformed {fmt.upper()} ({exc})", line=1) from None
     qna_maker = roles is not None and ("qnaid" in header or "metadata" in header) and delimiter == "\t"
     if qna_maker:  # QnA Maker writes cells unquoted, line breaks as \n; a spreadsheet may have quoted them
         try:
