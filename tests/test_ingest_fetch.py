@@ -46,6 +46,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(302, b"", Location="file:///etc/passwd")
         elif path == "/huge":
             self._send(200, b"x" * 10, length=str(50 * 1024 * 1024))
+        elif path == "/cut":
+            self._send(200, b"<h2>Q?</h2>", length="5000")  # the connection closes long before
         elif path == "/slow":
             time.sleep(1.5)
             self._send(200, b"<p>late</p>")
@@ -89,6 +91,8 @@ def test_size_limit_timeout_and_http_errors(server):
         fetch(f"{server}/faq/wordpress-yoast.html", max_bytes=1000)
     with pytest.raises(IngestError, match="timed out"):
         fetch(f"{server}/slow", timeout=0.3)
+    with pytest.raises(IngestError, match="cannot be fetched"):
+        fetch(f"{server}/cut")
     with pytest.raises(IngestError, match="HTTP 404"):
         fetch(f"{server}/nothing")
     with pytest.raises(IngestError, match="not an http"):

@@ -8,6 +8,7 @@ Every failure is an :class:`IngestError` naming the URL.
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -103,6 +104,8 @@ def fetch(url: str, *, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES) -
                 if size > max_bytes:
                     raise IngestError(url, f"too large (over {max_bytes} bytes)")
                 chunks.append(chunk)
+            if length and length.isdigit() and size < int(length):
+                raise IngestError(url, f"cannot be fetched (the connection closed after {size} of {length} bytes)")
             headers = response.headers
             final = response.geturl()
     except urllib.error.HTTPError as exc:
@@ -119,8 +122,8 @@ def fetch(url: str, *, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES) -
         raise IngestError(url, f"cannot be fetched ({reason})") from None
     except TimeoutError:
         raise IngestError(url, f"timed out after {timeout:g} s") from None
-    except (OSError, ValueError) as exc:
-        raise IngestError(url, f"cannot be fetched ({exc})") from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # reset, cut short, malformed response
+        raise IngestError(url, f"cannot be fetched ({type(exc).__name__}: {exc})") from None
     content_type = headers.get_content_type()
     return Fetched(url=final, data=_utf8(b"".join(chunks), headers), format=_FORMATS.get(content_type),
                    content_type=content_type)
