@@ -243,3 +243,15 @@ def test_jsonld_answers_escaped_twice_are_still_html():
 def test_csv_with_old_mac_line_ends():
     result = read_source(b"Question,Answer\rIs it open?,Yes.\rIs it free?,No.\r", "mac.csv")
     assert [(p.question, p.answer) for p in result.pairs] == [("Is it open?", "Yes."), ("Is it free?", "No.")]
+
+
+def test_markdown_questions_as_bold_list_items():
+    text = (b"# Shop FAQ\n\n1. **How long is delivery?**\n   Three working days.\n\n   Express is next day.\n"
+            b"2. **Can I return items?**\n   Yes, within 30 days:\n   - unused\n   - with tags\n\n"
+            b"- **Do you ship abroad?** Only to the EU.\n")
+    result = read_source(text, "shop.md")
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("How long is delivery?", "Three working days.\n\nExpress is next day."),
+        ("Can I return items?", "Yes, within 30 days:\n- unused\n- with tags"),
+        ("Do you ship abroad?", "Only to the EU."),
+    ]

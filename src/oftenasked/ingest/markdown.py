@@ -21,6 +21,7 @@ from .plaintext import read_plaintext
 from .records import RawPair, ReadResult
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_MARK = re.compile(r"^(?:\d{1,3}[.)]|[-*+])\s+(?=\*\*|__)")
 _BOLD_LINE = re.compile(r"^(\*\*|__)(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?\?)\1\s*(.*)$")
 _Q_LINE = re.compile(r"^(?:\*\*|__)?(?:Q|Question)\s*\d*\s*[:.](?:\*\*|__)?\s*(.+?)\s*(?:\*\*|__)?$", re.IGNORECASE)
 _A_LINE = re.compile(r"^(?:\*\*|__)?(?:A|Answer)\s*[:.](?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
@@ -106,7 +107,7 @@ def read_markdown(text: str, origin: str) -> ReadResult:
     def finish() -> None:
         if draft is None:
             return
-        answer = clean_markdown("\n".join(draft.lines))
+        answer = clean_markdown(textwrap.dedent("\n".join(draft.lines)))
         if answer:
             pairs.append(RawPair(question=draft.question, answer=answer, line=draft.line))
         else:
@@ -123,7 +124,7 @@ def read_markdown(text: str, origin: str) -> ReadResult:
                 draft.lines.append(raw)
             continue
         heading = _HEADING.match(stripped)
-        bold = _BOLD_LINE.match(stripped)
+        bold = _BOLD_LINE.match(_LIST_MARK.sub("", stripped, count=1))  # "**Q?**", also as "1. **Q?**"
         q_line = _Q_LINE.match(stripped)
         question: tuple[str, int, str] | None = None  # (text, level, rest of the line)
         if heading:
