@@ -46,6 +46,13 @@ class MetadataItem(BaseModel):
     _text = field_validator("name", "value")(_valid_text)
 
 
+class MetadataOut(BaseModel):
+    """A metadata field of a stored pair, as QnA Maker returns it."""
+
+    name: str
+    value: str
+
+
 class AskRequest(BaseModel):
     """QnA Maker's generateAnswer request; ``scoreThreshold`` is a confidence in [0, 1]."""
 
@@ -75,7 +82,7 @@ class AnswerItem(BaseModel):
     score: float
     id: str
     source: str
-    metadata: list[MetadataItem]
+    metadata: list[MetadataOut]
     matched_question: str
 
 
