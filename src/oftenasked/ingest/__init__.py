@@ -63,7 +63,7 @@ _DECLARED = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?([A-Za-z0-9_.:-]{2,4
 
 
 def decode(data: bytes, origin: str) -> str:
-    """Bytes to text: gzip is unpacked, a BOM honoured, UTF-8 tried, then Windows-1252."""
+    """Bytes to text: gzip is unpacked, a BOM honoured, UTF-8 tried, then a declared charset, then Windows-1252."""
     if data[:2] == b"\x1f\x8b":
         try:
             inflate = zlib.decompressobj(wbits=31)  # gzip; bounded, so a small bomb cannot fill memory
