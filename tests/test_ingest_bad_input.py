@@ -228,3 +228,6 @@ def test_cli_format_option_reads_standard_input_as_told(tmp_path):
     told = runner.invoke(cli, ["ingest", "-", "--kb", str(kb_path), "--format", "csv"], input=data)
     assert told.exit_code == 0, told.output
     assert "<stdin>: 2 pairs (2 added" in told.output
+    named = runner.invoke(cli, ["ingest", "-", "--kb", str(kb_path), "--name", "help.md"],
+                          input=(FIXTURES / "help.md").read_bytes())
+    assert "help.md: 5 pairs (5 added" in named.output and "7 pairs in" in named.output  # <stdin>'s pairs stay

@@ -63,11 +63,13 @@ def cli() -> None:
 @click.option("--exclude", multiple=True, metavar="GLOB", help="In folders, skip files matching GLOB (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(sorted(READERS)), default=None,
               help="Read every source in this format instead of detecting it (useful with '-').")
+@click.option("--name", "stdin_name", default="<stdin>", show_default=True, metavar="NAME",
+              help="The source name of standard input; ingesting the same name again replaces its pairs.")
 @JSON_OPTION
 @_errors_to_clicks
 def ingest(
     paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, report: bool, include: tuple[str, ...],
-    exclude: tuple[str, ...], fmt: str | None, as_json: bool,
+    exclude: tuple[str, ...], fmt: str | None, stdin_name: str, as_json: bool,
 ) -> None:
     """Ingest FAQ files, folders, globs or http(s) URLs (PATH '-' reads standard input)."""
     with _open(kb_path, for_writing=True) as kb:
@@ -83,7 +85,7 @@ def ingest(
             bar["done"] = done
 
         if paths == ("-",):
-            result = kb.ingest_bytes(sys.stdin.buffer.read(), "<stdin>", fmt=fmt)
+            result = kb.ingest_bytes(sys.stdin.buffer.read(), stdin_name, fmt=fmt)
         else:
             result = kb.ingest(list(paths), all_or_nothing=all_or_nothing, progress=progress, include=include,
                                exclude=exclude, fmt=fmt)
