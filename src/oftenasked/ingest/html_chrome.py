@@ -4,7 +4,7 @@ Navigation, headers and footers, sidebars, cookie and consent banners, ad-blocke
 buttons, related-post lists, comment forms, feedback widgets and ads are recognised by tag, ARIA
 role, and class or id words; each removed subtree becomes a :class:`Dropped` with its reason and
 line. A block that holds the FAQ itself (details, accordions, FAQ classes, schema.org Questions), or
-most of the page's text, is never removed. Screen-reader-only text is left out silently.
+most of the page's text, is never removed. Screen-reader-only text is left out too.
 """
 
 from __future__ import annotations
@@ -108,7 +108,11 @@ def strip_chrome(root: _Element, dropped: list[Dropped]) -> None:
             el.drop_tree()
     for el in list(root.iter()):
         if isinstance(el.tag, str) and _SCREEN_READER.search(class_text(el)) and el.getparent() is not None:
-            el.drop_tree()  # text for screen readers repeats what is shown ("opens in a new tab")
+            # Text for screen readers repeats what is shown ("opens in a new tab") or skips to it.
+            report = _report(el, "screen-reader text")
+            if report:
+                dropped.append(report)
+            el.drop_tree()
     body = root.find("body")
     page_chars = len(element_text(body if body is not None else root)) or 1
     doomed: list[tuple[_Element, str]] = []
