@@ -354,3 +354,18 @@ def test_content_whose_class_mentions_sharing_is_kept():
             "<div class='comments-area'><p>Does it work in winter?</p></div></body></html>")
     result = read_html(page, "share.html")
     assert [(p.question, p.answer) for p in result.pairs] == [("How do I join?", "Online."), ("Is it free?", "Yes.")]
+
+
+def test_old_school_table_layout_with_font_tags_and_a_link_bar():
+    page = b"""<HTML><HEAD><TITLE>Club FAQ</TITLE></HEAD><BODY BGCOLOR=white>
+<TABLE WIDTH=600><TR><TD><FONT FACE=Arial><B>When do you meet?</B><BR>Every Tuesday at 7pm in the village hall.<P>
+<B>How much does it cost?</B><BR>&pound;3 a night, first night free.<P>
+<B>Do I need my own board?</B><BR>No, we have plenty.</FONT></TD></TR>
+<TR><TD><A HREF="index.html">Home</A> | <A HREF="contact.html">Contact</A></TD></TR></TABLE></BODY></HTML>"""
+    result = read_html(page.decode(), "club.html")
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("When do you meet?", "Every Tuesday at 7pm in the village hall."),
+        ("How much does it cost?", "£3 a night, first night free."),
+        ("Do I need my own board?", "No, we have plenty."),
+    ]
+    assert ("Home | Contact", "navigation") in [(d.text, d.reason) for d in result.dropped]

@@ -41,6 +41,11 @@ _NUMBERED = re.compile(r"^(\d{1,3})[.)]\s+(.*)$")
 _BULLET = re.compile(r"^[-*•◦▪–]\s+(.*)$")
 
 
+def holds_blocks(el: _Element) -> bool:
+    """An element with block children: a container even when its tag is inline (old pages' <font>, <td>)."""
+    return any(_tag(c) in BLOCK_TAGS or (_tag(c) and _tag(c) not in SKIP_TAGS and holds_blocks(c)) for c in el)
+
+
 def looks_like_html(text: str) -> bool:
     """True when text carries HTML tags (JSON-LD answers often do)."""
     return bool(_TAG.search(text))
@@ -144,7 +149,7 @@ class Converter:
                 return ["- " + inner.replace("\n", "\n  ")] if inner else []
             if tag == "hr":
                 return []
-            if tag not in BLOCK_TAGS and tag != "br":
+            if tag not in BLOCK_TAGS and tag != "br" and not holds_blocks(el):
                 return self._paragraphs(self._inline_of([el]), el.sourceline)
         out: list[str] = []
         run: list[object] = []
@@ -154,8 +159,8 @@ class Converter:
             ctag = _tag(child)
             if any(child is x for x in exclude):
                 pass
-            elif ctag in BLOCK_TAGS:
-                out.extend(self._paragraphs(self._inline_of(run), el.sourceline))
+            elif ctag in BLOCK_TAGS or (ctag and ctag not in SKIP_TAGS and holds_blocks(child)):
+                out.extend(self.run(run, el.sourceline))
                 run = []
                 if ctag in ("h1", "h2", "h3", "h4", "h5", "h6", "dt", "summary", "caption"):
                     text = self._inline(child).strip()
@@ -172,7 +177,7 @@ class Converter:
                 run.append(child)
             if child.tail:
                 run.append(child.tail)
-        out.extend(self._paragraphs(self._inline_of(run), el.sourceline))
+        out.extend(self.run(run, el.sourceline))
         return out
 
     def _row(self, tr: _Element) -> str:
@@ -218,7 +223,13 @@ class Converter:
     # -- inline -----------------------------------------------------------------------
     def run(self, run: list[object], line: int | None = None) -> list[str]:
         """Markdown paragraphs for a run of text and inline elements (between blocks)."""
+        if _link_bar(run):
+            self.dropped.append(Dropped(" ".join(_WS.sub(" ", self._plain_run(run)).split()), "navigation", line))
+            return []
         return self._paragraphs(self._inline_of(run), line)
+
+    def _plain_run(self, run: list[object]) -> str:
+        return "".join(item if isinstance(item, str) else element_text(item) + " " for item in run)  # type: ignore[arg-type]
 
     def _inline_of(self, run: list[object]) -> str:
         parts: list[str] = []
@@ -281,6 +292,32 @@ class Converter:
             if line:
                 kept.append(_escape_block_start(line))
         return paragraphs
+
+
+_SEPARATORS = re.compile(r"^[\s|·•/\-–—>»,:]*$")
+_BAR = re.compile(r"[|·•»]")
+
+
+def _link_bar(run: list[object]) -> bool:
+    """A run of two or more links parted by bars or dots only ("Home | Contact"): a menu, not an answer."""
+    links = 0
+    between = ""
+    stack = list(reversed(run))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not _SEPARATORS.match(item):
+                return False
+            between += item
+        elif _tag(item) == "a":
+            links += 1
+        elif _tag(item) and _tag(item) != "br":
+            node = item  # an inline wrapper (<td>, <font>, <span>): look inside
+            parts: list[object] = [node.text or ""]  # type: ignore[attr-defined]
+            for child in node:  # type: ignore[attr-defined]
+                parts += [child, child.tail or ""]
+            stack.extend(reversed(parts))
+    return links >= 2 and bool(_BAR.search(between))
 
 
 def join_blocks(blocks: list[str]) -> str:

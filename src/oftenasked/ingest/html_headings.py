@@ -14,7 +14,7 @@ from lxml.etree import _Element
 
 from ..models import Dropped
 from .clean import clutter_reason
-from .convert import BLOCK_TAGS, CLAIMED, SKIP_TAGS, Converter, element_text, join_blocks
+from .convert import BLOCK_TAGS, CLAIMED, SKIP_TAGS, Converter, element_text, holds_blocks, join_blocks
 from .html_chrome import MAX_REPORTED
 from .html_layouts import HEADINGS, MAX_QUESTION, asks, clean_answer, clean_question
 from .records import RawPair
@@ -24,7 +24,7 @@ Block = tuple[str, int, str, "int | None"]
 
 
 def _has_blocks(el: _Element) -> bool:
-    return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el)
+    return holds_blocks(el)
 
 
 def _holds_questions(listing: _Element) -> bool:
@@ -64,7 +64,7 @@ def _flatten(el: _Element, convert: Converter, out: list[Block]) -> None:
             for item in child:
                 if isinstance(item.tag, str) and not item.get(CLAIMED):
                     _flatten(item, convert, out)
-        elif tag in BLOCK_TAGS:
+        elif tag in BLOCK_TAGS or holds_blocks(child):
             flush()
             if tag in _LEAF_BLOCKS or not _has_blocks(child):
                 markdown = convert.elements([child])
