@@ -56,14 +56,22 @@ def same_answer(a: str, b: str) -> bool:
     return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_ANSWER_RATIO
 
 
-@dataclass(frozen=True)
+@dataclass
 class Seen:
     """A pair already met: in the knowledge base or earlier in this ingest."""
 
     id: str
     origin: str
-    answer: str
-    """Its :func:`answer_key`."""
+    text: str
+    """Its answer as stored."""
+    _key: str | None = None
+
+    @property
+    def answer(self) -> str:
+        """Its :func:`answer_key`, computed when first compared (most pairs never are)."""
+        if self._key is None:
+            self._key = answer_key(self.text)
+        return self._key
 
 
 class QuestionIndex:
@@ -73,10 +81,11 @@ class QuestionIndex:
         """``rows``: (id, question, alternates as a JSON list, answer, origin), e.g. from the store."""
         self._seen: dict[str, list[Seen]] = {}
         for pair_id, question, alternates, answer, origin in rows:
-            self.add(pair_id, origin, [question, *json.loads(alternates or "[]")], answer)
+            phrasings = [question, *json.loads(alternates)] if alternates and alternates != "[]" else [question]
+            self.add(pair_id, origin, phrasings, answer)
 
     def add(self, pair_id: str, origin: str, questions: Iterable[str], answer: str) -> None:
-        seen = Seen(pair_id, origin, answer_key(answer))
+        seen = Seen(pair_id, origin, answer)
         for question in questions:
             self._seen.setdefault(question_key(question), []).append(seen)
 
