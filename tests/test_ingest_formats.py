@@ -255,3 +255,13 @@ def test_markdown_questions_as_bold_list_items():
         ("Can I return items?", "Yes, within 30 days:\n- unused\n- with tags"),
         ("Do you ship abroad?", "Only to the EU."),
     ]
+
+
+def test_q_and_a_text_files():
+    text = (b"Library FAQ\n\nQ: Can I renew online?\nA: Yes, up to three times, from your account.\n\n"
+            b"Q: What are the fines\nA: None for children's books.\nAdults pay 20p a day.\n")
+    result = read_source(text, "faq.txt")
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("Can I renew online?", "Yes, up to three times, from your account."),
+        ("What are the fines", "None for children's books.\nAdults pay 20p a day."),
+    ]

@@ -15,6 +15,8 @@ _HTML_TAGS = frozenset(
 )
 _FIRST_TAG = re.compile(r"<([A-Za-z][\w:-]*)")
 _MARKDOWN = re.compile(r"^(#{1,6}\s+\S|\*\*(Q|Question)\s*\d*\s*[:.]|\*\*[^*\n]{2,300}\?\*\*\s*$)", re.MULTILINE)
+_Q_LINE = re.compile(r"^(?:Q|Question)\s*\d*\s*[:.]\s+\S", re.MULTILINE | re.IGNORECASE)
+_A_LINE = re.compile(r"^(?:A|Answer)\s*[:.]\s+\S", re.MULTILINE | re.IGNORECASE)
 QUESTION_COLUMNS = frozenset({"question", "questions", "q", "faq", "query", "title"})
 ANSWER_COLUMNS = frozenset({"answer", "answers", "a", "response", "reply", "body"})
 
@@ -63,6 +65,6 @@ def sniff(text: str) -> str:
         for delimiter, fmt in ((",", "csv"), (";", "csv"), ("\t", "tsv")):
             if _is_header(header_names(lines[0], delimiter)):
                 return fmt
-    if _MARKDOWN.search(text[:65536]):
-        return "markdown"
+    if _MARKDOWN.search(text[:65536]) or (_Q_LINE.search(text[:65536]) and _A_LINE.search(text[:65536])):
+        return "markdown"  # the Markdown reader also reads "Q: ... / A: ..." text
     return "text"
