@@ -369,3 +369,9 @@ def test_old_school_table_layout_with_font_tags_and_a_link_bar():
         ("Do I need my own board?", "No, we have plenty."),
     ]
     assert ("Home | Contact", "navigation") in [(d.text, d.reason) for d in result.dropped]
+
+
+def test_pairs_keep_page_order_across_strategies():
+    page = ("<html><body>\n<h2>First?</h2>\n<p>One.</p>\n<details><summary>Second?</summary>\n<p>Two.</p></details>\n"
+            "<h2>Third?</h2>\n<p>Three.</p>\n</body></html>")
+    assert [p.question for p in read_html(page, "order.html").pairs] == ["First?", "Second?", "Third?"]

@@ -144,6 +144,8 @@ def read_html(text: str, origin: str) -> ReadResult:
         outside = []
         found = headings(root, convert, outside, plain=True)
     dropped.extend(outside)
+    if all(pair.line for pair in found):
+        found.sort(key=lambda pair: pair.line or 0)  # page order, whichever strategy found the pair
     pairs: list[RawPair] = []
     seen: set[str] = set()
     given = [answer_key(p.answer) for p in structured]
