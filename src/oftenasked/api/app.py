@@ -83,22 +83,29 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
             filters.setdefault(item.name, []).append(item.value)
         key = (body.question.strip(), body.top, body.scoreThreshold, tuple(sorted((k, tuple(v)) for k, v in filters.items())),
                body.strictFiltersCompoundOperationType, body.related)
+        # A write between here and the search only makes this entry stale: the next get recomputes it.
+        generation = kb.store.generation()
+        cached = answers.get(key, generation)
+        if cached is not None:
+            kb.record_query(cached[0])
+            return Response(cached[1], media_type="application/json")
+        if body.question.strip():
+            # Embed the question before taking the lock: the model runs in parallel with other
+            # requests' searches (it releases the GIL); the search below finds the vector cached.
+            kb._vector(body.question.strip())
         with gate:
-            generation = kb.store.generation()
-            cached = answers.get(key, generation)
-            if cached is None:
-                answer = kb.ask(
-                    body.question,
-                    top=body.top,
-                    threshold=body.scoreThreshold,
-                    filters=filters or None,
-                    mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
-                )
-                related = kb.related(body.question, top=body.related) if body.related else ()
-            kb.record_query(cached[0] if cached else answer)
-        if cached is None:  # rendered outside the lock: the results are immutable
-            cached = (answer, to_json(shapes.ask_response(answer, related)))
-            answers.put(key, generation, cached)
+            answer = kb.ask(
+                body.question,
+                top=body.top,
+                threshold=body.scoreThreshold,
+                filters=filters or None,
+                mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
+            )
+            related = kb.related(body.question, top=body.related) if body.related else ()
+            kb.record_query(answer)
+        # Rendered outside the lock: the results are immutable.
+        cached = (answer, to_json(shapes.ask_response(answer, related)))
+        answers.put(key, generation, cached)
         return Response(cached[1], media_type="application/json")
 
     @app.get("/related", response_model=schemas.RelatedResponse, tags=["answer"])
