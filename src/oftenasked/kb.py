@@ -178,8 +178,9 @@ class KnowledgeBase:
                     result = dedupe(result, origin, index)
                 rows = self._rows(origin, result, claimed)
                 planned.append((origin, result, rows))
-                for row in rows if index is not None else ():
-                    index.add(row.pair.id, origin, [row.pair.question, *row.pair.alternates], row.pair.answer)
+                if index is not None:
+                    for row in rows:
+                        index.add(row.pair.id, origin, [row.pair.question, *row.pair.alternates], row.pair.answer)
             except IngestError as exc:
                 if all_or_nothing:
                     raise
