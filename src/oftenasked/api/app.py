@@ -70,6 +70,12 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     gate: AbstractContextManager[Any] = kb._lock if config.serialize else nullcontext()
     answers: GenerationCache[tuple[Answer, bytes]] = GenerationCache(config.answer_cache)
 
+    def embed_early(question: str) -> None:
+        """Embed the question before taking the lock: the model runs in parallel with other
+        requests' searches (it releases the GIL), and the search then finds the vector cached."""
+        if question.strip():
+            kb._vector(question.strip())
+
     @app.get("/health", response_model=schemas.Health, tags=["service"])
     def health() -> Response:
         """Liveness and the size of the knowledge base."""
@@ -89,10 +95,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         if cached is not None:
             kb.record_query(cached[0])
             return Response(cached[1], media_type="application/json")
-        if body.question.strip():
-            # Embed the question before taking the lock: the model runs in parallel with other
-            # requests' searches (it releases the GIL); the search below finds the vector cached.
-            kb._vector(body.question.strip())
+        embed_early(body.question)
         with gate:
             answer = kb.ask(
                 body.question,
@@ -111,6 +114,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @app.get("/related", response_model=schemas.RelatedResponse, tags=["answer"])
     def related(question: Question, top: Annotated[int, Query(ge=0, le=config.max_top)] = 5) -> Response:
         """Questions people also ask about the same need, each with its answer."""
+        embed_early(question)
         with gate:
             items = kb.related(question, top=top)
         return JSON({"question": question.strip(), "related": [shapes.related_item(r) for r in items]})
@@ -126,6 +130,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         related: Annotated[int, Query(ge=0, le=config.max_top)] = 5,
     ) -> Response:
         """The "Often asked" page for a question: Markdown, HTML (with FAQPage JSON-LD) or JSON."""
+        embed_early(question)
         with gate:
             result = kb.page(question, related=related)
         if format == "md":
@@ -137,6 +142,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @app.get("/q/{question:path}", include_in_schema=False)
     def often_asked(question: Annotated[str, Path(min_length=1, max_length=MAX_QUESTION_CHARS)]) -> Response:
         """The "Often asked" page at a stable, shareable URL."""
+        embed_early(question)
         with gate:
             result = kb.page(question)
         return Response(_styled(result.to_html()), media_type="text/html; charset=utf-8")
