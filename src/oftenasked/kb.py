@@ -88,6 +88,15 @@ class KnowledgeBase:
         return self.store.path
 
     @property
+    def lock(self) -> threading.RLock:
+        """Held by every write; hold it to read from several threads and never see a write half-done."""
+        return self._lock
+
+    def prepare(self, question: str) -> None:
+        """Embed a question ahead of asking (outside any lock: the model runs beside other work)."""
+        self._vector(_check_question(question))
+
+    @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
             self._embedder = default_embedder()

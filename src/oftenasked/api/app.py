@@ -67,14 +67,14 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
 
     Writer = Depends(writer)
     # The KnowledgeBase's own lock (every write holds it), or no lock at all when not serialising.
-    gate: AbstractContextManager[Any] = kb._lock if config.serialize else nullcontext()
+    gate: AbstractContextManager[Any] = kb.lock if config.serialize else nullcontext()
     answers: GenerationCache[tuple[Answer, bytes]] = GenerationCache(config.answer_cache)
 
     def embed_early(question: str) -> None:
         """Embed the question before taking the lock: the model runs in parallel with other
         requests' searches (it releases the GIL), and the search then finds the vector cached."""
         if question.strip():
-            kb._vector(question.strip())
+            kb.prepare(question)
 
     @app.get("/health", response_model=schemas.Health, tags=["service"])
     def health() -> Response:
