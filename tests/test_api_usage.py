@@ -111,3 +111,14 @@ def test_pairs_page(tmp_path: Path) -> None:
     assert [p.id for p in first + rest] == [p.id for p in kb.pairs()]
     assert kb.pairs_page(100, 10) == (total, [])
     kb.close()
+
+
+def test_prepare_and_lock(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    kb.prepare("How do I reset my password?")
+    with kb.lock:  # reentrant: a write inside a held lock still works
+        assert kb.ask("How do I reset my password?").answered
+        kb.record_query(kb.ask("How do I reset my password?"))
+    with pytest.raises(InputError):
+        kb.prepare("   ")
+    kb.close()
