@@ -375,3 +375,14 @@ def test_pairs_keep_page_order_across_strategies():
     page = ("<html><body>\n<h2>First?</h2>\n<p>One.</p>\n<details><summary>Second?</summary>\n<p>Two.</p></details>\n"
             "<h2>Third?</h2>\n<p>Three.</p>\n</body></html>")
     assert [p.question for p in read_html(page, "order.html").pairs] == ["First?", "Second?", "Third?"]
+
+
+def test_docs_sites_permalinks_and_confluence_expands():
+    page = """<html><body><div class="md-content"><h1>FAQ</h1>
+<h2 id="install">How do I install it?<a class="headerlink" href="#install" title="Permanent link">¶</a></h2><p>Run pip.</p>
+<h2 id="up">Can I upgrade?<a href="#up" class="hash-link" aria-label="Direct link">&#8203;</a></h2><p>Yes.</p>
+<div class="expand-container"><div class="expand-control"><span class="expand-control-text">Licence terms</span></div>
+<div class="expand-content"><p>MIT.</p></div></div></div></body></html>"""
+    assert [(p.question, p.answer) for p in read_html(page, "docs.html").pairs] == [
+        ("How do I install it?", "Run pip."), ("Can I upgrade?", "Yes."), ("Licence terms", "MIT.")
+    ]

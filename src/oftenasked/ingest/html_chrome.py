@@ -42,6 +42,8 @@ _CLASS_SUBSTRINGS = (("cookiebot", "cookie notice"), ("cookielaw", "cookie notic
                      ("adsbygoogle", "advertisement"), ("google-ad", "advertisement"))
 _SCREEN_READER = re.compile(r"(?:^|\s)(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|screen-reader-only"
                             r"|a11y-hidden|assistive-text)(?:$|\s)")
+_PERMALINK = re.compile(r"(?:^|\s)(?:headerlink|hash-link|anchor-link|anchorjs-link|heading-anchor|header-anchor)(?:$|\s)")
+_MARKS = frozenset({"¶", "#", "§", "🔗", "⚓"})
 _TAG_REASONS = {"nav": "navigation", "header": "navigation", "footer": "navigation", "aside": "navigation"}
 _ROLE_REASONS = {"navigation": "navigation", "banner": "navigation", "contentinfo": "navigation",
                  "complementary": "navigation", "search": "navigation"}
@@ -105,6 +107,9 @@ def _asks_questions(el: _Element) -> bool:
 def strip_chrome(root: _Element, dropped: list[Dropped]) -> None:
     for el in list(root.iter("script", "style", "noscript", "iframe", "template", "svg", "object", "embed")):
         if el.getparent() is not None:
+            el.drop_tree()
+    for el in list(root.iter("a")):  # permalink marks of docs sites: "How do I install it?¶"
+        if el.getparent() is not None and (_PERMALINK.search(class_text(el)) or el.text_content().strip() in _MARKS):
             el.drop_tree()
     for el in list(root.iter()):
         if isinstance(el.tag, str) and _SCREEN_READER.search(class_text(el)) and el.getparent() is not None:

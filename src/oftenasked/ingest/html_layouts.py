@@ -24,7 +24,7 @@ _BOX = r"(?:accordion|faq|toggle|collaps\w*|expand\w*|qa|qna|disclosure)"
 _Q_CLASS = re.compile(
     r"(?:^|[-_\s])(?:question|tab[-_]+title|card[-_]+header|panel[-_]+heading|panel[-_]+title|faq[-_]*q|ea-header|"
     r"muiaccordionsummary|w-dropdown-toggle|"
-    + _BOX + r"\w*(?:[-_]+\w+)*?[-_]+(?:title|button|header|heading|trigger|toggle|summary|head|label|q))(?:$|[-_\s])"
+    + _BOX + r"\w*(?:[-_]+\w+)*?[-_]+(?:title|button|header|heading|trigger|toggle|summary|head|label|control|q))(?:$|[-_\s])"
 )
 _A_CLASS = re.compile(
     r"(?:^|[-_\s])(?:answer|tab[-_]+content|card[-_]+body|panel[-_]+body|panel[-_]+collapse|collapse|faq[-_]*a|ea-body|"
@@ -36,6 +36,11 @@ _A_CLASS = re.compile(
 _TOGGLES = frozenset({"accordion", "collapsible", "faq", "toggle", "faq-toggle", "accordion-toggle", "expandable",
                       "question", "faq-question", "trigger"})
 _PANEL = re.compile(r"(?:^|[-_\s])(?:panel|content|body|text|dropdown|description|details|inner)(?:$|[-_\s])")
+
+
+def _is_answer_class(classes: str) -> bool:
+    """An answer's class, and not a title's part ("expand-control-text" is the title's text)."""
+    return bool(_A_CLASS.search(classes)) and not _Q_CLASS.search(classes)
 
 
 def _panel_class(classes: str) -> bool:
@@ -59,7 +64,7 @@ def clean_answer(markdown: str) -> str:
 
 def asks(text: str) -> bool:
     """Reads as a question: ends with a question mark (any script's)."""
-    return text.rstrip(" *").endswith(("?", "？", "؟"))
+    return text.rstrip(" *¶#§").endswith(("?", "？", "؟"))
 
 
 def claim(*elements: _Element) -> None:
@@ -121,7 +126,7 @@ def accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawPa
     for el in elements:
         if not (_is_title(el) or _aria_title(el)) or claimed(el):
             continue
-        if any(_A_CLASS.search(d.get("class", "").lower()) for d in el.iterdescendants() if isinstance(d.tag, str)):
+        if any(_is_answer_class(d.get("class", "").lower()) for d in el.iterdescendants() if isinstance(d.tag, str)):
             continue  # a wrapper holding both question and answer
         question = clean_question(element_text(el))
         answer_el = _target(el, ids)
