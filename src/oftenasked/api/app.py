@@ -1,8 +1,11 @@
 """The FastAPI application: routes thin over KnowledgeBase, one error shape, the web page.
 
 Route functions are plain ``def``: FastAPI runs them in its thread pool, so a slow call never
-blocks the event loop. The KnowledgeBase is shared; its writes hold its lock, and its reads are
-safe to run side by side (tests/test_api_concurrency.py checks answers under load).
+blocks the event loop. The KnowledgeBase is shared by every request. By default its calls take
+turns on the KnowledgeBase's lock (which every write holds), so a read never sees a write
+half-done; the question is embedded before the lock is taken, so the model still runs beside
+other searches, and repeated questions are answered from a cache that any write invalidates.
+tests/test_api_concurrency.py checks answers under concurrent load; bench/http_load.py measures it.
 """
 
 import hmac
@@ -87,8 +90,9 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         filters: dict[str, list[str]] = {}
         for item in body.strictFilters:
             filters.setdefault(item.name, []).append(item.value)
-        key = (body.question.strip(), body.top, body.scoreThreshold, tuple(sorted((k, tuple(v)) for k, v in filters.items())),
-               body.strictFiltersCompoundOperationType, body.related)
+        chosen = tuple(sorted((name, tuple(values)) for name, values in filters.items()))
+        key = (body.question.strip(), body.top, body.scoreThreshold, chosen, body.strictFiltersCompoundOperationType,
+               body.related)
         # A write between here and the search only makes this entry stale: the next get recomputes it.
         generation = kb.store.generation()
         cached = answers.get(key, generation)
