@@ -265,3 +265,8 @@ def test_q_and_a_text_files():
         ("Can I renew online?", "Yes, up to three times, from your account."),
         ("What are the fines", "None for children's books.\nAdults pay 20p a day."),
     ]
+
+
+def test_markdown_heading_attributes_are_not_part_of_the_question():
+    result = read_source(b"## Why is the sky blue? {#sky .faq}\n\nRayleigh scattering.\n", "sky.md")
+    assert [(p.question, p.answer) for p in result.pairs] == [("Why is the sky blue?", "Rayleigh scattering.")]

@@ -21,6 +21,7 @@ from .plaintext import read_plaintext
 from .records import RawPair, ReadResult
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_ATTRS = re.compile(r"\s*\{[#.][^}]*\}\s*$")  # "## Why? {#why}" (kramdown, Pandoc)
 _LIST_MARK = re.compile(r"^(?:\d{1,3}[.)]|[-*+])\s+(?=\*\*|__)")
 _BOLD_LINE = re.compile(r"^(\*\*|__)(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?\?)\1\s*(.*)$")
 _Q_LINE = re.compile(r"^(?:\*\*|__)?(?:Q|Question)\s*\d*\s*[:.](?:\*\*|__)?\s*(.+?)\s*(?:\*\*|__)?$", re.IGNORECASE)
@@ -70,7 +71,7 @@ def _faq_headings(lines: list[str]) -> set[int]:
             fence = not fence
         heading = None if fence else _HEADING.match(raw.strip())
         if heading:
-            headings.append((number, len(heading.group(1)), _plain(heading.group(2))))
+            headings.append((number, len(heading.group(1)), _plain(_ATTRS.sub("", heading.group(2)))))
     chosen: set[int] = set()
     for at, (_, level, text) in enumerate(headings):
         if not _FAQ_TITLE.search(text):
@@ -128,7 +129,7 @@ def read_markdown(text: str, origin: str) -> ReadResult:
         q_line = _Q_LINE.match(stripped)
         question: tuple[str, int, str] | None = None  # (text, level, rest of the line)
         if heading:
-            text = _plain(heading.group(2))
+            text = _plain(_ATTRS.sub("", heading.group(2)))
             level = len(heading.group(1))
             asked = text.endswith("?") and (level > 1 or title is not None)
             if (asked or number in faq_headings) and len(text) <= _MAX_QUESTION:
