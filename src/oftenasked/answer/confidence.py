@@ -51,20 +51,20 @@ class Calibration:
     The defaults come from ``python bench/calibrate.py`` (scikit-learn logistic regression, C=10,
     each training source weighted equally): StackFAQ threads T001-T075 against the whole KB and
     against a KB without them, MEDIQA 2019 dev questions against their own candidates and against
-    another question's. Held out: ECE 0.040 on StackFAQ T076-T125 (answerable and not), 0.107 on
+    another question's. Held out: ECE 0.034 on StackFAQ T076-T125 (answerable and not), 0.091 on
     the 55 starter questions of bench/data; see bench/RESULTS.md.
     """
 
     FEATURES = ("question", "answer", "lexical_question", "lexical_answer", "fused", "margin", "best")
 
-    intercept: float = -9.749
-    question: float = 6.195
-    answer: float = 3.628
-    lexical_question: float = 0.647
-    lexical_answer: float = 0.223
-    fused: float = 4.853
-    margin: float = 3.643
-    best: float = -0.228
+    intercept: float = -9.94
+    question: float = 5.715
+    answer: float = 3.178
+    lexical_question: float = 1.268
+    lexical_answer: float = 0.068
+    fused: float = 4.578
+    margin: float = 3.716
+    best: float = 0.766
 
     def from_features(self, x: np.ndarray) -> np.ndarray:
         coef = np.array([getattr(self, name) for name in self.FEATURES])
