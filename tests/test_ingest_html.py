@@ -386,3 +386,11 @@ def test_docs_sites_permalinks_and_confluence_expands():
     assert [(p.question, p.answer) for p in read_html(page, "docs.html").pairs] == [
         ("How do I install it?", "Run pip."), ("Can I upgrade?", "Yes."), ("Licence terms", "MIT.")
     ]
+
+
+def test_contact_prompts_are_not_questions():
+    page = ("<html><body><h2>Is it open?</h2><p>Daily.</p><h2>Still have questions?</h2>"
+            "<p>Email us at help@example.org.</p></body></html>")
+    result = read_html(page, "prompt.html")
+    assert [(p.question, p.answer) for p in result.pairs] == [("Is it open?", "Daily.")]
+    assert ("Still have questions?", "contact prompt") in [(d.text, d.reason) for d in result.dropped]

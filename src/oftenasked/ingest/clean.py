@@ -32,6 +32,9 @@ LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(advertisement|sponsored( content)?)$", "advertisement"),
         (r"^(was|is|did) (this|the) (article|page|answer|information|post)\b.{0,30}\b(helpful|useful|answer your)",
          "feedback widget"),
+        (r"^((still )?(have|got) (more |any |other |further )?questions|(more|other|any|further) questions|questions"
+         r"|(still )?need (more |further )?help|can'?t find (the |your |an )?answer( you'?re looking for)?)\s*[?!.:]*$",
+         "contact prompt"),
     )
 )
 
