@@ -40,6 +40,9 @@ LEXICAL_CANDIDATES = 64
 """Pairs taken from each BM25 field per query."""
 EXACT_UNDER_FILTER = 50_000
 """With a filter that leaves at most this many pairs, they are all scored exactly."""
+FREQUENT_WORDS = 0.02
+"""Words in more than this share of pairs are left out when BM25 proposes candidates (their
+postings are the long ones, their weight the low one); candidates are still scored on every word."""
 
 
 @dataclass(frozen=True)
@@ -206,16 +209,21 @@ class SearchIndex:
     def _search_candidates(
         self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None
     ) -> Candidates:
-        lexical = self._lexical(query)
-        pool = self.candidates(query, vector, mask, lexical)
+        fields = (self.lexical_questions, self.lexical_answers)
+        ids = [field.query_ids(query) for field in fields]
+        cap = max(2000, int(FREQUENT_WORDS * self.size))
+        rare = (fields[0].rare_scores(ids[0], cap), fields[1].rare_scores(ids[1], cap))
+        pool = self.candidates(query, vector, mask, rare)
         question, q_arg = self.questions.scores_for(pool, vector)
         answer, _ = self.answers.scores_for(pool, vector)
+        lexical = [field.scores_at(i, pool) for field, i in zip(fields, ids)]
         signals = {
             "question": np.maximum(question, 0.0),
             "answer": np.maximum(answer, 0.0),
-            # Scaled by the best score over every pair, as exact search does.
-            "lexical_question": _scaled_at(lexical[0], pool),
-            "lexical_answer": _scaled_at(lexical[1], pool),
+            # Scaled by the best score among the candidates (exact search: among all pairs); the
+            # candidates hold the BM25 leaders, so the best pair is almost always among them.
+            "lexical_question": scale_by_max(lexical[0]),
+            "lexical_answer": scale_by_max(lexical[1]),
         }
         fused = convex(signals, weights)
         k = min(k, len(pool))
@@ -246,11 +254,6 @@ def _leaders(scores: np.ndarray, k: int) -> np.ndarray:
     if len(positive) <= k:
         return positive.astype(np.int64)
     return positive[np.argpartition(-scores[positive], k - 1)[:k]].astype(np.int64)
-
-
-def _scaled_at(scores: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    top = float(scores.max()) if len(scores) else 0.0
-    return scores[pool] / top if top > 0 else np.zeros(len(pool), dtype=scores.dtype)
 
 
 def _want_ann(n_pairs: int) -> bool:

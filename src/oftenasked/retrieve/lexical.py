@@ -73,6 +73,46 @@ class LexicalIndex:
             return np.bincount(docs, weights=weights, minlength=self.size).astype(np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
 
+    # -- large indexes: score only what is needed ----------------------------------------
+    def query_ids(self, query: str) -> list[int]:
+        """The query's word ids in this index (unknown words dropped; repeats kept, as BM25 sums them)."""
+        if not self.size:
+            return []
+        ids = self._tokenizer.tokenize([query], return_as="ids", update_vocab=False, show_progress=False)[0]
+        empty = self._tokenizer.get_vocab_dict().get("")
+        return [int(i) for i in ids if i != empty]
+
+    def rare_scores(self, ids: list[int], max_postings: int) -> np.ndarray:
+        """BM25 over the words of ``ids`` that occur in at most ``max_postings`` pairs: the part
+        of the score that tells pairs apart, at a fraction of the cost (frequent words have long
+        postings and a low weight). For choosing candidates, not for scoring them."""
+        matrix = self._bm25.scores
+        indptr = matrix["indptr"]
+        spans = [(int(indptr[i]), int(indptr[i + 1])) for i in ids]
+        spans = [(a, b) for a, b in spans if b - a <= max_postings]
+        if not spans:
+            return np.zeros(self.size, dtype=np.float32)
+        docs = np.concatenate([matrix["indices"][a:b] for a, b in spans])
+        weights = np.concatenate([matrix["data"][a:b] for a, b in spans])
+        return np.bincount(docs, weights=weights, minlength=self.size).astype(np.float32)
+
+    def scores_at(self, ids: list[int], docs: np.ndarray) -> np.ndarray:
+        """Exact BM25 of the query ``ids`` for the given pairs only (``docs`` sorted, unique)."""
+        out = np.zeros(len(docs), dtype=np.float64)
+        if not len(docs) or not ids:
+            return out.astype(np.float32)
+        matrix = self._bm25.scores
+        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
+        for i in ids:
+            a, b = int(indptr[i]), int(indptr[i + 1])
+            postings = indices[a:b]
+            at = np.searchsorted(postings, docs)
+            inside = at < (b - a)
+            hit = np.zeros(len(docs), dtype=bool)
+            hit[inside] = postings[at[inside]] == docs[inside]
+            out[hit] += data[a + at[hit]]
+        return out.astype(np.float32)
+
     # -- on disk ------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         """Write the index as plain files into ``folder``: the BM25 score matrix (CSC arrays),
