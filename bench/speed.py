@@ -558,8 +558,10 @@ answer passage) with two MedQuAD words appended to each; its vectors are the rea
 texts plus Gaussian noise (σ = 0.02 per dimension), renormalised, written through the Store's methods. So
 the text statistics (BM25) and the vector geometry (clusters of near-duplicates around real questions) are
 realistic; the questions asked are real (MEDIQA, StackFAQ). From 100k pairs the search goes through
-candidates: a faiss IVF-SQ8 index over question texts and one over answer texts (128 texts each) plus
-the 64 best pairs of each BM25 field, then every signal is computed exactly for those candidates only;
+candidates: a faiss IVF-SQ8 index over question texts and one over answer texts (128 texts each, 24 of
+about 2·√n lists probed) plus the 64 best pairs of each BM25 field by its less frequent words (in at most
+2 % of pairs), then every signal is computed exactly for those candidates only (BM25 on every word, scaled
+by the best candidate's score);
 vectors stay float16 on disk and only the candidates' rows are read; the BM25 matrices and the faiss lists
 are memory-mapped. Below 100k pairs every pair is scored exactly, with the same results as before the
 index cache and the approximate path existed. "ask, repeated question" is an ask whose question vector is
