@@ -394,3 +394,15 @@ def test_contact_prompts_are_not_questions():
     result = read_html(page, "prompt.html")
     assert [(p.question, p.answer) for p in result.pairs] == [("Is it open?", "Daily.")]
     assert ("Still have questions?", "contact prompt") in [(d.text, d.reason) for d in result.dropped]
+
+
+def test_hand_written_jsonld_with_line_breaks_and_trailing_commas():
+    page = """<html><head><script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": [
+  {"@type": "Question", "name": "Is parking free?", "acceptedAnswer": {"@type": "Answer", "text": "Yes,
+for three hours."},},
+]}
+</script></head><body></body></html>"""
+    assert [(p.question, p.answer) for p in read_html(page, "lenient.html").pairs] == [
+        ("Is parking free?", "Yes,\nfor three hours.")
+    ]

@@ -42,6 +42,14 @@ def _same_text(a: str, b: str) -> bool:
     return same_answer(a, b) or (min(len(a), len(b)) >= 40 and (a in b or b in a))
 
 
+def _lenient_json(raw: str) -> object:
+    """JSON-LD as pages write it: raw line breaks inside strings and trailing commas are forgiven."""
+    try:
+        return json.loads(raw, strict=False)
+    except json.JSONDecodeError:
+        return json.loads(re.sub(r",\s*([}\]])", r"\1", raw), strict=False)
+
+
 # -- structured layer -----------------------------------------------------------------------
 def _jsonld(root: _Element, convert: Converter, dropped: list[Dropped]) -> list[RawPair]:
     pairs: list[RawPair] = []
@@ -51,7 +59,7 @@ def _jsonld(root: _Element, convert: Converter, dropped: list[Dropped]) -> list[
         if not raw:
             continue
         try:
-            data = json.loads(raw)
+            data = _lenient_json(raw)
         except json.JSONDecodeError as exc:
             dropped.append(Dropped(f"JSON-LD block: {exc.msg}", "malformed JSON-LD", script.sourceline))
             continue
