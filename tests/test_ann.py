@@ -78,3 +78,18 @@ def test_candidates_respect_a_filter(tmp_path: Path) -> None:
         vector = kb.embedder.embed(["running back pain"])[0]
         found = index.search("running back pain", vector, 10, Weights(), mask)
         assert len(found.order) == 10 and mask[found.order].all()
+
+
+def test_bm25_for_candidates_equals_bm25_over_every_pair(tmp_path: Path) -> None:
+    with KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder()) as kb:
+        kb.ingest([SEED, DATA / "stackfaq" / "corpus.jsonl"])
+        lexical = SearchIndex(kb.store, kb.embedder).lexical_answers
+        docs = np.arange(0, lexical.size, 3)
+        for query in ("how do I delete my facebook account account", "back pain running", "zzzz unknown"):
+            full = lexical.scores(query)
+            ids = lexical.query_ids(query)
+            assert np.allclose(lexical.scores_at(ids, docs), full[docs], atol=1e-5)
+            assert np.allclose(lexical.scores(query, fast=True), full, atol=1e-5)
+            assert np.allclose(lexical.rare_scores(ids, lexical.size), full, atol=1e-5)
+            rare = lexical.rare_scores(ids, 5)
+            assert np.all(rare <= full + 1e-5)
