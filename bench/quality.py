@@ -304,6 +304,35 @@ def evaluate_set(qs: QuerySet) -> dict[str, dict[str, float]]:
     return rows
 
 
+def related_report(queries: int = 100) -> str:
+    """Related questions on StackFAQ test queries: are they new needs, or the asked one again?
+
+    For each query, ``KnowledgeBase.related`` (top 5): the share of related questions from the
+    query's own thread (its question restated: redundant), the share of lists where two related
+    questions ask the same thing (same thread title), and the mean cosine between related questions.
+    """
+    qs = stackfaq().subset("stackfaq test", lambda q: thread(q) in TEST_THREADS)
+    kb = qs.kb
+    vectors = dict(zip([p.id for p in kb.pairs()], kb.embedder.embed([p.question for p in kb.pairs()])))
+    own = repeats = shown = 0
+    sims: list[float] = []
+    for qid, text in qs.queries[:: max(1, len(qs.queries) // queries)]:
+        related = kb.related(text, top=5)
+        shown += len(related)
+        own += sum(thread(r.pair.id) == thread(qid) for r in related)
+        titles = [r.pair.question for r in related]
+        repeats += len(set(titles)) < len(titles)
+        for i in range(len(related)):
+            for j in range(i + 1, len(related)):
+                sims.append(float(vectors[related[i].pair.id] @ vectors[related[j].pair.id]))
+    asked = len(qs.queries[:: max(1, len(qs.queries) // queries)])
+    return (
+        f"related questions, StackFAQ test ({asked} queries, {shown / asked:.1f} shown each): "
+        f"{own / max(shown, 1):.1%} from the asked thread, {repeats / asked:.1%} of lists repeat a question, "
+        f"mean cosine between related questions {np.mean(sims):.3f}"
+    )
+
+
 def load_sets(names: list[str]) -> list[QuerySet]:
     out = []
     for name in names:
@@ -325,7 +354,10 @@ def main() -> None:
     parser.add_argument(
         "--sets", default="stackfaq,mediqa,starter", help="comma-separated: stackfaq, stackfaq-dev, mediqa, starter"
     )
+    parser.add_argument("--related", action="store_true", help="also measure related questions")
     args = parser.parse_args()
+    if args.related:
+        print(related_report(), "\n")
     for qs in load_sets(args.sets.split(",")):
         started = time.perf_counter()
         rows = evaluate_set(qs)
