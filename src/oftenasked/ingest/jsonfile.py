@@ -220,7 +220,7 @@ def _pairs_of(items: list[Any], lines: list[int], origin: str, key: str | None) 
 def read_json(text: str, origin: str) -> ReadResult:
     """Read a JSON file of pairs; a syntax error names its line and column."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, strict=False)  # raw line breaks inside strings are forgiven
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data" and text.lstrip().startswith("{"):  # JSON Lines in a .json file
             result = read_jsonlines(text, origin)
