@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-P=[json.loads(l) for l in gzip.open(HERE.parents[1] / 'src/oftenasked/data/starter/medquad.jsonl.gz','rt')]
+with gzip.open(HERE.parents[1] / "src/oftenasked/data/starter/medquad.jsonl.gz", "rt", encoding="utf-8") as _f:
+    PAIRS = [json.loads(line) for line in _f]
 SEED = {
  "prevent":"q-1fd4c2aca21c","should_run":"q-38ba48ae6f99","stop_exercise":"q-6e066f93f428","strengthen":"q-2622a78d5a04",
  "fix":"q-60173883bf5f","shoes":"q-8751f615d8ee","squats_good":"q-c71369953bed","squats_bad":"q-1710a4c70987",
@@ -75,24 +76,35 @@ NO = [
  "how many calories are in a slice of pizza",
  "where can I park near the hospital",
 ]
-qs=[]; rels=[]
-for n,(text,topic,qtypes,seeds) in enumerate(Q,1):
-    qid=f"S{n:02d}"
-    qs.append({"id":qid,"text":text})
-    for s in seeds: rels.append((qid,SEED[s],2))
-    if topic:
-        r=re.compile(topic,re.I)
-        got=0
-        for p in P:
-            if r.search(p['topic']):
-                if p['qtype'] in qtypes: rels.append((qid,p['id'],2)); got+=1
-                elif p['qtype']=='information': rels.append((qid,p['id'],1))
-        assert got, text
-for n,text in enumerate(NO,1):
-    qs.append({"id":f"N{n:02d}","text":text})
-with open(HERE / 'starter-questions.jsonl','w') as f:
-    for q in qs: f.write(json.dumps(q)+"\n")
-with open(HERE / 'starter-qrels.tsv','w') as f:
-    f.write("query_id\tdoc_id\tgrade\n")
-    for r in rels: f.write("\t".join(map(str,r))+"\n")
-print(len(qs), len(rels))
+
+def main() -> None:
+    queries: list[dict[str, str]] = []
+    rels: list[tuple[str, str, int]] = []
+    for n, (text, topic, qtypes, seeds) in enumerate(Q, 1):
+        qid = f"S{n:02d}"
+        queries.append({"id": qid, "text": text})
+        rels.extend((qid, SEED[s], 2) for s in seeds)
+        if topic:
+            pattern = re.compile(topic, re.I)
+            exact = 0
+            for p in PAIRS:
+                if not pattern.search(p["topic"]):
+                    continue
+                if p["qtype"] in qtypes:
+                    rels.append((qid, p["id"], 2))
+                    exact += 1
+                elif p["qtype"] == "information":
+                    rels.append((qid, p["id"], 1))
+            if not exact:
+                raise SystemExit(f"no exact answer for {text!r}")
+    queries += [{"id": f"N{n:02d}", "text": text} for n, text in enumerate(NO, 1)]
+    with open(HERE / "starter-questions.jsonl", "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(q) + "\n" for q in queries)
+    with open(HERE / "starter-qrels.tsv", "w", encoding="utf-8") as handle:
+        handle.write("query_id\tdoc_id\tgrade\n")
+        handle.writelines("\t".join(map(str, r)) + "\n" for r in rels)
+    print(len(queries), "questions,", len(rels), "judgements")
+
+
+if __name__ == "__main__":
+    main()
