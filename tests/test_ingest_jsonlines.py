@@ -48,3 +48,11 @@ def test_bom_and_windows_1252_decode():
     assert read_source(b"\xef\xbb\xbf" + lines({"question": "Q?", "answer": "A."}), "a.jsonl").pairs
     latin = '{"question": "Caf\xe9?", "answer": "Oui."}'.encode("cp1252")
     assert read_source(latin, "b.jsonl").pairs[0].question == "Café?"
+
+
+def test_questions_are_one_line_and_stable():
+    data = lines({"question": "Why  does\nit hurt?", "answer": "A.", "alternates": ["Does it\n hurt?"]})
+    pair = read_source(data, "a.jsonl").pairs[0]
+    assert (pair.question, pair.alternates) == ("Why does it hurt?", ["Does it hurt?"])
+    again = read_source(lines({"question": pair.question, "answer": "A."}), "a.jsonl").pairs[0]
+    assert again.question == pair.question

@@ -22,6 +22,11 @@ def _text(value: Any, origin: str, line: int, name: str) -> str:
     return value
 
 
+def _one_line(text: str) -> str:
+    """A question on one line: line breaks and runs of spaces become single spaces."""
+    return " ".join(normalize(text).split())
+
+
 def record_to_pair(record: Any, origin: str, line: int) -> RawPair:
     """Turn one decoded JSON object into a pair, naming the line and field of any problem."""
     if not isinstance(record, dict):
@@ -29,7 +34,7 @@ def record_to_pair(record: Any, origin: str, line: int) -> RawPair:
     for name in ("question", "answer"):
         if name not in record:
             raise IngestError(origin, "missing", line=line, field=name)
-    question = normalize(_text(record["question"], origin, line, "question")).replace("\n", " ").strip()
+    question = _one_line(_text(record["question"], origin, line, "question"))
     answer = clean_markdown(_text(record["answer"], origin, line, "answer"))
     if not question:
         raise IngestError(origin, "is empty", line=line, field="question")
@@ -56,7 +61,7 @@ def record_to_pair(record: Any, origin: str, line: int) -> RawPair:
         id=str(pair_id) if pair_id is not None and str(pair_id).strip() else None,
         source=str(source) if source else None,
         line=line,
-        alternates=[normalize(a).replace("\n", " ") for a in alternates if a.strip()],
+        alternates=[_one_line(a) for a in alternates if a.strip()],
         metadata=metadata,
     )
 
