@@ -53,4 +53,4 @@ def test_unrelated_questions_get_no_answer(seed_kb):
     for question in ("How do I renew my passport?", "What is the capital of France?", "When is the tax deadline?"):
         answer = seed_kb.ask(question)
         assert not answer.answered, (question, answer.best)
-        assert answer.did_you_mean
+        assert not answer.did_you_mean  # nothing stored is near enough to suggest
