@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import MissingExtraError
 
-NPROBE = 24
+NPROBE = 48
 """Inverted lists visited per query: the recall/latency dial (see bench/RESULTS.md)."""
 TRAIN_SAMPLE = 64
 """Training vectors per list for k-means (faiss warns under 39)."""

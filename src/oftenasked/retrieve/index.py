@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 ANN_MIN_PAIRS = 100_000
 """From this many pairs, search goes through candidates from the approximate index."""
-ANN_CANDIDATES = 128
+ANN_CANDIDATES = 256
 """Texts taken from each approximate index (questions, answers) per query."""
 LEXICAL_CANDIDATES = 64
 """Pairs taken from each BM25 field per query."""
