@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -58,14 +59,15 @@ def free_port() -> int:
 
 SERVER = (
     "import sys; from oftenasked import KnowledgeBase; from oftenasked.api import ServerConfig, serve; "
-    "serve(KnowledgeBase.open(sys.argv[1] or None), ServerConfig(serialize=sys.argv[3] == '1'), port=int(sys.argv[2]))"
+    "serve(KnowledgeBase.open(sys.argv[1] or None), ServerConfig(serialize=sys.argv[3] == '1'), port=int(sys.argv[2]),"
+    " workers=int(sys.argv[4]))"
 )
 
 
-def start_server(kb_path: str | None, port: int, serialize: bool) -> subprocess.Popen[bytes]:
+def start_server(kb_path: str | None, port: int, serialize: bool, workers: int) -> subprocess.Popen[bytes]:
     """``oftenasked serve`` as its own process (the same code path, with the serialisation choice)."""
-    args = [sys.executable, "-c", SERVER, kb_path or "", str(port), "1" if serialize else "0"]
-    server = subprocess.Popen(args, stderr=subprocess.PIPE)
+    args = [sys.executable, "-c", SERVER, kb_path or "", str(port), "1" if serialize else "0", str(workers)]
+    server = subprocess.Popen(args, stderr=open(os.devnull if not os.environ.get("BENCH_SERVER_LOG") else os.environ["BENCH_SERVER_LOG"], "wb"), start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -74,9 +76,9 @@ def start_server(kb_path: str | None, port: int, serialize: bool) -> subprocess.
                     return server
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError(server.stderr.read().decode() if server.stderr else "server exited") from None
+                raise RuntimeError("the server exited; run it alone to see why") from None
             time.sleep(0.2)
-    server.kill()
+    os.killpg(server.pid, signal.SIGKILL)
     raise RuntimeError("the server did not start within 120 s")
 
 
@@ -148,6 +150,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--unique", action="store_true",
                         help="make every question new (defeats the answer and query-vector caches)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (oftenasked serve --workers)")
     parser.add_argument("--threads", action="store_true",
                         help="let knowledge-base calls run side by side in threads (default: one at a time)")
     args = parser.parse_args()
@@ -155,20 +158,21 @@ def main() -> None:
     questions = questions_from(args.kb, args.questions, args.seed)
     payloads = [request_bytes(q, args.related) for q in questions]
     port = free_port()
-    server = start_server(args.kb, port, serialize=not args.threads)
+    server = start_server(args.kb, port, serialize=not args.threads, workers=args.workers)
     try:
         # Warm up: every question once, in order (index built, model loaded, caches filled).
         asyncio.run(run_level(port, payloads, 1, args.warmup or len(payloads), 0))
+        calls = "in threads" if args.threads else "one at a time"
         print(f"POST /ask on 127.0.0.1:{port}, {len(questions)} distinct questions, related={args.related}, "
-              f"{os.cpu_count()} CPUs, KB calls {'in threads' if args.threads else 'one at a time'}, "
+              f"{os.cpu_count()} CPUs, {args.workers} server process(es), KB calls {calls}, "
               f"{'every question new' if args.unique else 'questions repeat'}")
         print("clients  requests  errors      req/s   p50 ms   p99 ms")
         for clients in (int(c) for c in args.clients.split(",")):
             level = asyncio.run(run_level(port, payloads, clients, args.requests, args.seconds, args.unique))
             print(level.row(), flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
 
 
 if __name__ == "__main__":

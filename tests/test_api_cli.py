@@ -77,3 +77,44 @@ def test_serve_answers_from_the_real_model_on_loopback(tmp_path: Path) -> None:
     assert server.stderr is not None
     with server.stderr:
         assert b"127.0.0.1" in server.stderr.read()
+
+
+@pytest.mark.slow
+def test_serve_with_two_worker_processes_stays_coherent(tmp_path: Path) -> None:
+    """Two processes on one knowledge base file: an edit through one is seen by both."""
+    kb = tmp_path / "kb.sqlite"
+    env = os.environ | {"OFTENASKED_TOKEN": "s3cret"}
+    cli_main = [sys.executable, "-c", "from oftenasked.cli import main; main()"]
+    subprocess.run([*cli_main, "ingest", str(SEED), "--kb", str(kb)], check=True, capture_output=True, env=env)
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    server = subprocess.Popen(
+        [*cli_main, "serve", "--kb", str(kb), "--port", str(port), "--workers", "2"],
+        stderr=subprocess.DEVNULL, env=env, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    question = {"question": "Why is my back sore from running?", "related": 0, "scoreThreshold": 0.0, "top": 1}
+    edit = "Edited in one process: poor running posture and tight hamstrings strain the lower back."
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.post(url + "/ask", json=question).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        pair_id = httpx.post(url + "/ask", json=question).json()["answers"][0]["id"]
+        edited = httpx.put(url + f"/pairs/{pair_id}", json={"answer": edit}, headers={"authorization": "Bearer s3cret"})
+        assert edited.status_code == 200, edited.text
+        for _ in range(12):  # a new connection each time: both processes answer some
+            best = httpx.post(url + "/ask", json=question).json()["answers"][0]
+            assert (best["id"], best["answer"]) == (pair_id, edit)
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()

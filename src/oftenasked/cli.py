@@ -295,15 +295,19 @@ def remove(origin: str, kb_path: str | None) -> None:
     help="Bearer token that ingest and pair edits require [env OFTENASKED_TOKEN; none: writes refused].",
 )
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Allow this browser origin (CORS).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
 @_errors_to_clicks
-def serve(kb_path: str | None, host: str, port: int, token: str | None, cors_origins: tuple[str, ...]) -> None:
+def serve(
+    kb_path: str | None, host: str, port: int, token: str | None, cors_origins: tuple[str, ...], workers: int
+) -> None:
     """Serve the HTTP API and the web page (needs: pip install 'oftenasked[server]')."""
     from .api import ServerConfig, require_server_extra
     from .api import serve as run_server
 
     require_server_extra()
     with _open(kb_path) as kb:
-        run_server(kb, ServerConfig(token=token or None, cors_origins=cors_origins), host=host, port=port)
+        config = ServerConfig(token=token or None, cors_origins=cors_origins)
+        run_server(kb, config, host=host, port=port, workers=workers)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import sqlite3
 import sys
 import threading
 from collections import OrderedDict
@@ -467,16 +469,25 @@ class KnowledgeBase:
                 self.store.bump_generation()
             return pair
 
-    def record_query(self, answer: Answer) -> None:
-        """Log an asked question (text, answer id, confidence, time) unless the query log is off."""
+    def record_query(self, answer: Answer) -> bool:
+        """Log an asked question (text, answer id, confidence, time) unless the query log is off.
+
+        Best effort: when the file stays locked by another process past the busy timeout, the
+        entry is dropped (and False returned) rather than failing the answer.
+        """
         if not self.settings.query_log:
-            return
+            return False
         best = answer.best
         with self._lock:
-            usage.log_query(
-                self.store.db, answer.question, best.pair.id if best else None, best.score if best else None,
-                answer.answered,
-            )
+            try:
+                usage.log_query(
+                    self.store.db, answer.question, best.pair.id if best else None, best.score if best else None,
+                    answer.answered,
+                )
+            except sqlite3.OperationalError as exc:
+                logging.getLogger("oftenasked").warning("query log entry dropped: %s", exc)
+                return False
+        return True
 
     def record_feedback(
         self, question: str, pair_id: str, helpful: bool | None = None, better_id: str | None = None

@@ -34,9 +34,15 @@ def create_app(kb: KnowledgeBase, config: ServerConfig | None = None) -> Any:
     return build_app(kb, config or ServerConfig())
 
 
-def serve(kb: KnowledgeBase, config: ServerConfig | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve ``kb`` until interrupted (uvicorn, one process; KB calls run in a thread pool)."""
+def serve(
+    kb: KnowledgeBase,
+    config: ServerConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+) -> None:
+    """Serve ``kb`` until interrupted (uvicorn; ``workers`` processes share the knowledge base file)."""
     require_server_extra()
     from .server import run
 
-    run(kb, config or ServerConfig(), host=host, port=port)
+    run(kb, config or ServerConfig(), host=host, port=port, workers=workers)

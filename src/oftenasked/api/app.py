@@ -82,7 +82,9 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @app.get("/health", response_model=schemas.Health, tags=["service"])
     def health() -> Response:
         """Liveness and the size of the knowledge base."""
-        return JSON({"status": "ok", "version": __version__, "pairs": len(kb)})
+        with gate:
+            pairs = len(kb)
+        return JSON({"status": "ok", "version": __version__, "pairs": pairs})
 
     @app.post("/ask", response_model=schemas.AskResponse, tags=["answer"])
     def ask(body: schemas.AskRequest) -> Response:
@@ -94,7 +96,8 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         key = (body.question.strip(), body.top, body.scoreThreshold, chosen, body.strictFiltersCompoundOperationType,
                body.related)
         # A write between here and the search only makes this entry stale: the next get recomputes it.
-        generation = kb.store.generation()
+        with gate:  # no statement may overlap another on the shared connection (WAL snapshots)
+            generation = kb.store.generation()
         cached = answers.get(key, generation)
         if cached is not None:
             kb.record_query(cached[0])
@@ -196,7 +199,9 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @app.get("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["pairs"])
     def get_pair(pair_id: PairId) -> Response:
         """One pair by id."""
-        return JSON(kb.pair(pair_id).to_dict())
+        with gate:
+            pair = kb.pair(pair_id)
+        return JSON(pair.to_dict())
 
     @app.put("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["write"], dependencies=[Writer])
     def put_pair(pair_id: PairId, body: schemas.PairUpdate) -> Response:
