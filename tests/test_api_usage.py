@@ -122,3 +122,22 @@ def test_prepare_and_lock(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         kb.prepare("   ")
     kb.close()
+
+
+def test_query_log_is_best_effort_when_the_file_is_locked(tmp_path: Path) -> None:
+    import sqlite3
+
+    kb = make_kb(tmp_path / "kb.sqlite")
+    kb.store.db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(tmp_path / "kb.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        answer = kb.ask("How do I reset my password?")
+        assert answer.answered
+        assert kb.record_query(answer) is False
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert kb.record_query(answer) is True
+    assert kb.stats()["questions_asked"] == 1
+    kb.close()
