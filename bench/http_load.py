@@ -67,7 +67,9 @@ SERVER = (
 def start_server(kb_path: str | None, port: int, serialize: bool, workers: int) -> subprocess.Popen[bytes]:
     """``oftenasked serve`` as its own process (the same code path, with the serialisation choice)."""
     args = [sys.executable, "-c", SERVER, kb_path or "", str(port), "1" if serialize else "0", str(workers)]
-    server = subprocess.Popen(args, stderr=open(os.devnull if not os.environ.get("BENCH_SERVER_LOG") else os.environ["BENCH_SERVER_LOG"], "wb"), start_new_session=True)
+    log = os.environ.get("BENCH_SERVER_LOG") or os.devnull
+    with open(log, "wb") as stderr:  # the child keeps its own copy of the file descriptor
+        server = subprocess.Popen(args, stderr=stderr, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

@@ -6,7 +6,15 @@ to the asked question and least like the questions already shown (and the answer
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 import numpy as np
+
+
+class VectorLookup(Protocol):
+    """Main question vectors by pair index: an array, or the index's memory-mapped view."""
+
+    def __getitem__(self, at: Any) -> np.ndarray: ...
 
 DUPLICATE = 0.90
 """Question cosine above which two questions ask the same thing."""
@@ -17,7 +25,7 @@ DIVERSITY = 0.35
 def select_related(
     candidates: np.ndarray,
     relevance: np.ndarray,
-    vectors: np.ndarray,
+    vectors: VectorLookup,
     query: np.ndarray,
     shown: list[int],
     top: int,
