@@ -120,12 +120,12 @@ def starter_kb() -> Path:
 
 def synthesize(n_pairs: int, path: Path, seed: int = 0) -> float:
     """Write a synthetic knowledge base of ``n_pairs`` pairs (see the module doc); seconds taken."""
-    from oftenasked.kb import make_row
     from oftenasked.models import Pair
     from oftenasked.retrieve.chunk import chunks
     from oftenasked.retrieve.embed import MiniLM, normalize_rows
     from oftenasked.starter import _data, load_vectors
     from oftenasked.store import Store
+    from oftenasked.writer import make_row
 
     started = time.perf_counter()
     vectors = load_vectors()

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from oftenasked.ingest import read_source
-from oftenasked.kb import make_row
 from oftenasked.models import Pair
 from oftenasked.retrieve.embed import MiniLM
 from oftenasked.starter import SOURCES, _data
+from oftenasked.writer import make_row
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "oftenasked" / "data" / "starter" / "vectors.npz"
 
@@ -33,16 +33,30 @@ def main() -> None:
                 texts[text_hash] = text
     model = MiniLM()
     hashes = sorted(texts)
+    # Texts already in the shipped file keep their codes: only new texts are embedded.
+    previous: dict[str, tuple[np.ndarray, np.float32]] = {}
+    if OUT.exists():
+        with np.load(OUT) as old:
+            previous = {str(h): (c, s) for h, c, s in zip(old["hashes"], old["codes"], old["scales"])}
+    todo = [h for h in hashes if h not in previous]
+    fresh: dict[str, np.ndarray] = {}
     start = time.perf_counter()
-    vectors = np.zeros((len(hashes), model.dim), dtype=np.float32)
     step = 512
-    for at in range(0, len(hashes), step):
-        vectors[at : at + step] = model.embed([texts[h] for h in hashes[at : at + step]])
-        done = min(at + step, len(hashes))
+    for at in range(0, len(todo), step):
+        batch = todo[at : at + step]
+        fresh.update(zip(batch, model.embed([texts[h] for h in batch])))
+        done = min(at + step, len(todo))
         rate = done / (time.perf_counter() - start)
-        print(f"\r{done}/{len(hashes)} texts, {rate:.0f}/s", end="", file=sys.stderr, flush=True)
-    scales = np.abs(vectors).max(axis=1).astype(np.float32)
-    codes = np.round(vectors / scales[:, None] * 127).astype(np.int8)
+        print(f"\r{done}/{len(todo)} new texts, {rate:.0f}/s", end="", file=sys.stderr, flush=True)
+    codes = np.zeros((len(hashes), model.dim), dtype=np.int8)
+    scales = np.zeros(len(hashes), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in previous:
+            codes[i], scales[i] = previous[h]
+        else:
+            vector = fresh[h]
+            scales[i] = np.abs(vector).max()
+            codes[i] = np.round(vector / scales[i] * 127).astype(np.int8)
     np.savez_compressed(OUT, hashes=np.asarray(hashes), codes=codes, scales=scales)
     print(f"\nwrote {OUT} ({OUT.stat().st_size / 1e6:.1f} MB, {len(hashes)} vectors)", file=sys.stderr)
 

@@ -72,11 +72,11 @@ def test_a_change_rebuilds_the_cache(tmp_path: Path) -> None:
     with _kb(path) as kb:
         kb.ingest([SEED])
         before = kb.index
-        assert not kb.search("strikethrough text in github markdown")[0].pair.id.startswith("T001")
+        assert not kb.search("Strikethrough with GitHub Markdown")[0].pair.id.startswith("T001")
         kb.ingest([DATA / "stackfaq" / "corpus.jsonl"])
         after = kb.index
         assert after is not before and not after.from_cache
-        assert kb.search("strikethrough text in github markdown")[0].pair.id.startswith("T001")
+        assert kb.search("Strikethrough with GitHub Markdown")[0].pair.id.startswith("T001")
     stamp = json.loads((Path(str(path) + ".index") / "stamp.json").read_text())
     with _kb(path) as kb:
         assert stamp["generation"] == kb.store.generation()

@@ -22,8 +22,8 @@ class Settings:
     threshold: float = 0.5
     """Confidence under which the engine says it has no good answer.
 
-    0.5 (bench/calibrate.py, bench/RESULTS.md): precision of answered questions 0.93 on MEDIQA 2019 dev
-    (>= 0.85 at every threshold), 0.87 on held-out StackFAQ questions half of which the KB cannot answer."""
+    0.5 (bench/calibrate.py, bench/RESULTS.md): precision of answered questions 0.95 on MEDIQA 2019 dev
+    (>= 0.85 at every threshold), 0.89 on held-out StackFAQ questions half of which the KB cannot answer."""
     top: int = 5
     """Answers returned by default."""
     related_top: int = 5

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..store import Store
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the files' layout changes; old caches are then rebuilt."""
 
 

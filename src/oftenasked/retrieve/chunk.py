@@ -1,4 +1,8 @@
-"""Answer chunks: long answers are embedded in passages, and scored by their best passage."""
+"""Answer passages: long answers are embedded in passages, and scored by their best passage.
+
+Each passage is embedded with its pair's question in front of it, so that a passage deep in a long
+answer still says what it is about (StackFAQ test MRR@10 0.9768 -> 0.9831 in bench/RESULTS.md).
+"""
 
 from __future__ import annotations
 
@@ -31,3 +35,8 @@ def chunks(answer: str, words: int = CHUNK_WORDS, limit: int = MAX_CHUNKS) -> li
     if current and len(out) < limit:
         out.append(" ".join(current))
     return out
+
+
+def passages(question: str, answer: str) -> list[str]:
+    """The texts embedded for an answer: each chunk, with the question it answers in front."""
+    return [f"{question}\n{chunk}" for chunk in chunks(answer) or [answer]]

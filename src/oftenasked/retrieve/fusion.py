@@ -12,18 +12,18 @@ class Weights:
     """Weights of the signals in the fused score.
 
     From ``python bench/calibrate.py``: the grid point with the best sum of MRR@10 on StackFAQ's
-    development threads (T001-T075, 0.9647) and MEDIQA 2019 dev re-ranking (0.9682); question-led
-    paraphrase matching and answer-led passage ranking both need their say.
+    development threads (T001-T075, 0.9658) and MEDIQA 2019 dev re-ranking (0.9760), with answer
+    passages embedded behind their question (so the answer signal carries the question too).
     """
 
-    question: float = 0.65
+    question: float = 0.25
     """Cosine of the query to the pair's closest question phrasing."""
-    answer: float = 0.27
-    """Cosine of the query to the pair's closest answer chunk."""
-    lexical_question: float = 0.0
-    """BM25 on questions, scaled to [0, 1] by the best score of the query (no gain once cosines are in)."""
+    answer: float = 0.62
+    """Cosine of the query to the pair's closest answer passage (question + chunk)."""
+    lexical_question: float = 0.05
+    """BM25 on questions, scaled to [0, 1] by the best score of the query."""
     lexical_answer: float = 0.08
-    """BM25 on answers, scaled likewise."""
+    """BM25 on whole answers, scaled likewise."""
 
 
 def scale_by_max(scores: np.ndarray) -> np.ndarray:

@@ -309,7 +309,14 @@ def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], lis
                     vectors[i] = np.frombuffer(blob, dtype=np.float16)
             if i + 1 != count:
                 raise RuntimeError("the texts changed while the index was read")
-            fields.append([" ".join(parts) for parts in field])
+            if kind == "a":
+                # BM25 reads each whole answer, without the question that leads each embedded passage.
+                answers = [a for (a,) in db.execute("SELECT answer FROM pairs ORDER BY rowid")]
+                if len(answers) != n:
+                    raise RuntimeError("every pair must have its texts")
+                fields.append(answers)
+            else:
+                fields.append([" ".join(parts) for parts in field])
             del field
             arrays[kind] = (vectors, owners, ordinals)
     finally:
