@@ -99,3 +99,20 @@ def test_page_has_answer_related_and_sources(hash_kb, tmp_path):
     assert str(tmp_path / "faq.jsonl") in page.sources
     data = json.loads(page.to_json())
     assert data["answer"]["id"] == "pw" and data["related"]
+
+
+def test_answer_and_related_share_one_search(hash_kb, tmp_path):
+    hash_kb.ingest([faq(tmp_path, RECORDS)])
+    calls = []
+    search = hash_kb.index.search
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return search(*args, **kwargs)
+
+    hash_kb.index.search = counting
+    first = hash_kb.ask("how do I reset my password", threshold=0.0)
+    related = hash_kb.related("how do I reset my password", top=2)
+    assert len(calls) == 1 and first.best.pair.id == "pw" and "pw" not in {r.pair.id for r in related}
+    hash_kb.ask("how do I reset my password", threshold=0.0, filters={"topic": "account"})
+    assert len(calls) == 2  # filtered searches are not shared

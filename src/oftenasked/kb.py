@@ -30,6 +30,8 @@ from .store import Store
 from .writer import SourceWriter, make_row
 
 MAX_QUESTION_CHARS = 1000
+SHARED_CANDIDATES = 50
+"""Candidates one search keeps: enough for the answers and for choosing related questions."""
 DID_YOU_MEAN = 0.4
 """Question similarity under which a stored question is too far off to suggest."""
 Filters = Mapping[str, str | Sequence[str]]
@@ -61,6 +63,7 @@ class KnowledgeBase:
         self._lock = threading.RLock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._recent: OrderedDict[tuple[int, str], Candidates] = OrderedDict()
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -233,8 +236,24 @@ class KnowledgeBase:
             return []
         mask = self._mask(index, filters, mode) if filters else None
         # A few more than asked: a hit's confidence weighs its lead over the next different question.
-        found = index.search(question, self._vector(question), max(k, confidence.RIVALS), self.weights, mask)
+        found = self._found(index, question, max(k, confidence.RIVALS), mask)
         return self._hits(index, found)[:k]
+
+    def _found(self, index: SearchIndex, question: str, k: int, mask: np.ndarray | None) -> Candidates:
+        """Candidates for a question. Unfiltered searches are kept for a moment, so that the answer
+        and the related questions of one question (the page, the HTTP API) cost one search."""
+        if mask is not None or k > SHARED_CANDIDATES:
+            return index.search(question, self._vector(question), k, self.weights, mask)
+        key = (index.generation, question)
+        with self._cache_lock:
+            found = self._recent.get(key)
+        if found is None:
+            found = index.search(question, self._vector(question), SHARED_CANDIDATES, self.weights)
+            with self._cache_lock:
+                self._recent[key] = found
+                if len(self._recent) > 64:
+                    self._recent.popitem(last=False)
+        return _head(found, k)
 
     def _hits(self, index: SearchIndex, found: Candidates) -> list[Hit]:
         pairs = self.store.pairs([int(index.rowids[i]) for i in found.order])
@@ -288,7 +307,7 @@ class KnowledgeBase:
         if index.size == 0 or top == 0:
             return ()
         vector = self._vector(question)
-        found = index.search(question, vector, min(index.size, 50), self.weights)
+        found = self._found(index, question, SHARED_CANDIDATES, None)
         lead = slice(0, confidence.RIVALS)
         questions = [p.question for p in self.store.pairs([int(index.rowids[i]) for i in found.order[lead]])]
         probabilities = self.calibration.probability(
@@ -417,6 +436,16 @@ class KnowledgeBase:
             matches = [fields.get(k.lower()) in values for k, values in wanted.items()]
             mask[i] = all(matches) if mode == "and" else any(matches)
         return mask
+
+
+def _head(found: Candidates, k: int) -> Candidates:
+    """The first ``k`` of ranked candidates."""
+    return Candidates(
+        order=found.order[:k],
+        fused=found.fused[:k],
+        signals={name: values[:k] for name, values in found.signals.items()},
+        matched_text=found.matched_text[:k],
+    )
 
 
 def _check_question(question: str) -> str:
