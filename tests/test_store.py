@@ -97,3 +97,10 @@ def test_tables_are_plain_sqlite(tmp_path):
     kb.close()
     db = sqlite3.connect(tmp_path / "kb.sqlite")
     assert db.execute("SELECT id, question, answer FROM pairs").fetchall() == [("1", "Q?", "A.")]
+
+
+def test_remove_source_by_relative_path(tmp_path, monkeypatch):
+    kb = KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder())
+    kb.ingest([write(tmp_path / "a.jsonl", {"id": "1", "question": "Q?", "answer": "A."})])
+    monkeypatch.chdir(tmp_path)
+    assert kb.remove_source("a.jsonl") == 1 and kb.sources() == []

@@ -192,10 +192,12 @@ class KnowledgeBase:
         return self.store.sources()
 
     def remove_source(self, origin: str) -> int:
-        """Remove a source and its pairs; returns how many pairs went."""
+        """Remove a source (its origin as listed, or a file path to it) and its pairs; returns how many went."""
+        known = {str(s["origin"]) for s in self.store.sources()}
+        if origin not in known and not is_url(origin) and str(Path(origin).resolve()) in known:
+            origin = str(Path(origin).resolve())
         with self._lock, self.store.transaction():
-            resolved = origin if self.store.source_hashes(origin) else str(Path(origin).resolve())
-            removed = self.store.remove_source(resolved if self.store.source_hashes(resolved) else origin)
+            removed = self.store.remove_source(origin)
             self.store.bump_generation()
         return removed
 
