@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import sys
@@ -64,6 +65,7 @@ class KnowledgeBase:
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._recent: OrderedDict[tuple[int, str], Candidates] = OrderedDict()
+        self._filter_postings: tuple[int, dict[tuple[str, str], np.ndarray]] | None = None
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -428,16 +430,43 @@ class KnowledgeBase:
     def _mask(self, index: SearchIndex, filters: Filters, mode: str) -> np.ndarray:
         if mode not in ("and", "or"):
             raise InputError(f"filter mode must be 'and' or 'or', got {mode!r}")
-        pairs = self.store.pairs([int(r) for r in index.rowids])
-        wanted = {k: {v.lower()} if isinstance(v, str) else {x.lower() for x in v} for k, v in filters.items()}
-        mask = np.zeros(index.size, dtype=bool)
-        for i, p in enumerate(pairs):
-            fields = {k.lower(): v.lower() for k, v in p.metadata.items()}
-            fields.setdefault("source", p.source.lower())
-            fields.setdefault("origin", p.origin.lower())
-            matches = [fields.get(k.lower()) in values for k, values in wanted.items()]
-            mask[i] = all(matches) if mode == "and" else any(matches)
-        return mask
+        postings = self._postings(index)
+        per_key = []
+        for key, value in filters.items():
+            values = {value.lower()} if isinstance(value, str) else {v.lower() for v in value}
+            matched = np.zeros(index.size, dtype=bool)
+            for v in values:
+                matched[postings.get((key.lower(), v), _NONE)] = True
+            per_key.append(matched)
+        combine = np.logical_and.reduce if mode == "and" else np.logical_or.reduce
+        return np.asarray(combine(per_key), dtype=bool)
+
+    def _postings(self, index: SearchIndex) -> dict[tuple[str, str], np.ndarray]:
+        """(field, value) -> positions of the pairs that have it, lowercased; built once per index."""
+        with self._cache_lock:
+            cached = self._filter_postings
+        if cached is not None and cached[0] == index.generation:
+            return cached[1]
+        position = {int(r): i for i, r in enumerate(index.rowids)}
+        lists: dict[tuple[str, str], list[int]] = {}
+        rows = self.store.db.execute(
+            "SELECT p.rowid, p.metadata, p.source, s.origin FROM pairs p JOIN sources s ON s.id = p.source_id"
+        ).fetchall()
+        for rowid, metadata, source, origin in rows:
+            if rowid not in position:
+                continue
+            fields = {k.lower(): v.lower() for k, v in json.loads(metadata).items()}
+            fields.setdefault("source", source.lower())
+            fields.setdefault("origin", origin.lower())
+            for field in fields.items():
+                lists.setdefault(field, []).append(position[rowid])
+        postings = {field: np.asarray(at, dtype=np.int64) for field, at in lists.items()}
+        with self._cache_lock:
+            self._filter_postings = (index.generation, postings)
+        return postings
+
+
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 def _head(found: Candidates, k: int) -> Candidates:
