@@ -41,3 +41,14 @@ def seed_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     kb.ingest([SEED])
     yield kb
     kb.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    """A real server on loopback over the small FAQ of conftest_server (with its hostile pair)."""
+    from .conftest_server import make_kb, running_server
+
+    kb = make_kb(tmp_path / "kb.sqlite")
+    with running_server(kb) as running:
+        yield running
+    kb.close()

@@ -10,17 +10,17 @@ import pytest
 
 from oftenasked.api import ServerConfig
 
-from .conftest_server import FAQ, HOSTILE, TOKEN, Running, faq_bytes, make_kb, running_server
+from .conftest_server import (
+    FAQ,
+    HOSTILE,
+    TOKEN,
+    Running,
+    faq_bytes,
+    make_kb,
+    running_server,
+)
 
 AUTH = {"authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Running]:
-    kb = make_kb(tmp_path / "kb.sqlite")
-    with running_server(kb) as running:
-        yield running
-    kb.close()
 
 
 @pytest.fixture

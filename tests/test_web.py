@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from .conftest_server import HOSTILE, Running, make_kb, running_server
+from .conftest_server import HOSTILE, Running
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -33,14 +33,6 @@ def browser() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Running]:
-    kb = make_kb(tmp_path / "kb.sqlite")
-    with running_server(kb) as running:
-        yield running
-    kb.close()
 
 
 @pytest.fixture
