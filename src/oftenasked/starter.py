@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import OftenaskedError
 from .store import Store
 
 SOURCES = ("often-asked-lower-back-running.txt", "medquad.jsonl.gz")
@@ -30,6 +31,12 @@ def load_vectors() -> dict[str, np.ndarray]:
 
     with np.load(io.BytesIO(_data(VECTORS))) as data:
         hashes, codes, scales = data["hashes"], data["codes"], data["scales"]
+        model = str(data["model"]) if "model" in data else ""
+    from .retrieve.embed import MiniLM
+
+    if model != MiniLM.name:  # stored under another model's name they would never be found, only re-embedded
+        made_by = model or "an older model"
+        raise OftenaskedError(f"starter vectors made by {made_by}, not {MiniLM.name}: run scripts/build_starter_vectors.py")
     vectors = codes.astype(np.float32) * (scales[:, None] / 127.0)
     return {str(h): v for h, v in zip(hashes, vectors)}
 
