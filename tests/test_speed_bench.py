@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 from oftenasked import KnowledgeBase
-from oftenasked.retrieve.embed import HashEmbedder
+from oftenasked.retrieve.embed import HashEmbedder, MiniLM
 from oftenasked.store import Store
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "speed.py"
@@ -64,6 +64,6 @@ def test_a_synthetic_knowledge_base_is_written_through_the_store_and_answers(tmp
     speed.synthesize(300, path)
     with KnowledgeBase(Store(path), embedder=HashEmbedder(dim=384)) as kb:
         assert len(kb) == 300
-        kb.embedder.name = "all-MiniLM-L6-v2-int8"  # the vectors were written for the real model's name
+        kb.embedder.name = MiniLM.name  # the vectors were written for the real model's name
         assert kb.search("What are the symptoms of asthma?", k=3)
         assert not kb.index.approximate
