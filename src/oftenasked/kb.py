@@ -33,6 +33,8 @@ from .writer import SourceWriter, make_row
 MAX_QUESTION_CHARS = 1000
 SHARED_CANDIDATES = 50
 """Candidates one search keeps: enough for the answers and for choosing related questions."""
+PAIR_CACHE = 4096
+"""Pairs kept in memory between questions (a few MB)."""
 DID_YOU_MEAN = 0.4
 """Question similarity under which a stored question is too far off to suggest."""
 Filters = Mapping[str, str | Sequence[str]]
@@ -65,6 +67,10 @@ class KnowledgeBase:
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._recent: OrderedDict[tuple[int, str], Candidates] = OrderedDict()
+        # Pairs by rowid as of one index generation: answers and related questions of nearby
+        # questions keep showing the same pairs, and reading them is most of an answer's cost.
+        self._pairs: OrderedDict[int, Pair] = OrderedDict()
+        self._pairs_generation = -1
         self._filter_postings: tuple[int, dict[tuple[str, str], np.ndarray]] | None = None
 
     # -- opening ------------------------------------------------------------------------
@@ -259,8 +265,27 @@ class KnowledgeBase:
                     self._recent.popitem(last=False)
         return _head(found, k)
 
+    def _pairs_at(self, index: SearchIndex, positions: Iterable[int]) -> list[Pair]:
+        """The pairs at these index positions, in order, read from the store only when not cached."""
+        rowids = [int(index.rowids[i]) for i in positions]
+        with self._cache_lock:
+            if self._pairs_generation != index.generation:
+                self._pairs.clear()
+                self._pairs_generation = index.generation
+            cached = {r: self._pairs[r] for r in rowids if r in self._pairs}
+        missing = [r for r in rowids if r not in cached]
+        if missing:
+            fresh = dict(zip(missing, self.store.pairs(missing)))
+            with self._cache_lock:
+                if self._pairs_generation == index.generation:
+                    self._pairs.update(fresh)
+                    while len(self._pairs) > PAIR_CACHE:
+                        self._pairs.popitem(last=False)
+            cached.update(fresh)
+        return [cached[r] for r in rowids if r in cached]
+
     def _hits(self, index: SearchIndex, found: Candidates) -> list[Hit]:
-        pairs = self.store.pairs([int(index.rowids[i]) for i in found.order])
+        pairs = self._pairs_at(index, found.order)
         probabilities = self.calibration.probability(found.signals, found.fused, [p.question for p in pairs])
         hits = []
         for at, pair in enumerate(pairs):
@@ -313,7 +338,7 @@ class KnowledgeBase:
         vector = self._vector(question)
         found = self._found(index, question, SHARED_CANDIDATES, None)
         lead = slice(0, confidence.RIVALS)
-        questions = [p.question for p in self.store.pairs([int(index.rowids[i]) for i in found.order[lead]])]
+        questions = [p.question for p in self._pairs_at(index, found.order[lead])]
         probabilities = self.calibration.probability(
             {name: values[lead] for name, values in found.signals.items()}, found.fused[lead], questions
         )
@@ -323,7 +348,7 @@ class KnowledgeBase:
         vectors = index.main_question_vectors
         relevance = 0.5 * (vectors[found.order] @ vector) + 0.5 * (vectors[found.order] @ anchor)
         picked = select_related(found.order, relevance, vectors, vector, shown, top)
-        pairs = self.store.pairs([int(index.rowids[i]) for i, _ in picked])
+        pairs = self._pairs_at(index, [i for i, _ in picked])
         return tuple(Related(pair=p, score=float(max(0.0, min(1.0, r)))) for p, (_, r) in zip(pairs, picked))
 
     def page(self, question: str, related: int | None = None) -> Page:

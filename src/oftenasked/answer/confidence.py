@@ -51,20 +51,20 @@ class Calibration:
     The defaults come from ``python bench/calibrate.py`` (scikit-learn logistic regression, C=10,
     each training source weighted equally): StackFAQ threads T001-T075 against the whole KB and
     against a KB without them, MEDIQA 2019 dev questions against their own candidates and against
-    another question's. Held out: ECE 0.026 on StackFAQ T076-T125 (answerable and not); see
+    another question's. Held out: ECE 0.028 on StackFAQ T076-T125 (answerable and not); see
     bench/RESULTS.md for the starter questions.
     """
 
     FEATURES = ("question", "answer", "lexical_question", "lexical_answer", "fused", "margin", "best")
 
-    intercept: float = -11.597
-    question: float = 4.385
-    answer: float = 6.601
-    lexical_question: float = 1.176
-    lexical_answer: float = -0.180
-    fused: float = 5.233
-    margin: float = 1.712
-    best: float = 1.355
+    intercept: float = -11.332
+    question: float = 5.673
+    answer: float = 2.560
+    lexical_question: float = 1.037
+    lexical_answer: float = 0.453
+    fused: float = 3.439
+    margin: float = 1.509
+    best: float = 4.934
 
     def from_features(self, x: np.ndarray) -> np.ndarray:
         coef = np.array([getattr(self, name) for name in self.FEATURES])

@@ -35,25 +35,29 @@ def select_related(
     ``vectors`` holds every pair's main question vector; ``shown`` are pairs already on screen
     (the answer), which count as selected for novelty but are never returned.
     """
+    pool = np.asarray(candidates, dtype=np.int64)
+    relevance = np.asarray(relevance, dtype=np.float32)
+    fresh = ~np.isin(pool, shown)
+    pool, relevance = pool[fresh], relevance[fresh]
+    if not len(pool) or top <= 0:
+        return []
+    pool_vectors = np.asarray(vectors[pool], dtype=np.float32)
+    apart = pool_vectors @ query < DUPLICATE  # a rephrasing of the asked question is never related
+    pool, relevance, pool_vectors = pool[apart], relevance[apart], pool_vectors[apart]
+    # Closest question already chosen, per candidate (-inf while nothing is chosen: no penalty).
+    redundancy = np.full(len(pool), -np.inf, dtype=np.float32)
+    if shown:
+        redundancy = (pool_vectors @ np.asarray(vectors[np.asarray(shown)], dtype=np.float32).T).max(axis=1)
+    taken = np.zeros(len(pool), dtype=bool)
     picked: list[tuple[int, float]] = []
-    chosen = [vectors[i] for i in shown]
-    pool = [
-        (int(c), float(r))
-        for c, r in zip(candidates, relevance)
-        if c not in shown and float(vectors[c] @ query) < DUPLICATE
-    ]
-    while pool and len(picked) < top:
-        best_score, best_at = -np.inf, -1
-        for at, (c, r) in enumerate(pool):
-            redundancy = max((float(vectors[c] @ v) for v in chosen), default=0.0)
-            if redundancy >= DUPLICATE:
-                continue
-            score = (1 - DIVERSITY) * r - DIVERSITY * redundancy
-            if score > best_score:
-                best_score, best_at = score, at
-        if best_at < 0:
+    while len(picked) < top:
+        penalty = np.where(np.isinf(redundancy), 0.0, redundancy)
+        score = (1 - DIVERSITY) * relevance - DIVERSITY * penalty
+        score[taken | (redundancy >= DUPLICATE)] = -np.inf
+        if not len(score) or np.isneginf(score.max()):
             break
-        c, r = pool.pop(best_at)
-        picked.append((c, r))
-        chosen.append(vectors[c])
+        best = int(np.argmax(score))
+        taken[best] = True
+        picked.append((int(pool[best]), float(relevance[best])))
+        redundancy = np.maximum(redundancy, pool_vectors @ pool_vectors[best])
     return picked

@@ -19,6 +19,9 @@ from .config import LOOPBACK_HOSTS, ServerConfig
 
 def warm_up(kb: KnowledgeBase) -> None:
     """Build the search index and load the model before the first request, not during it."""
+    from ..retrieve.threads import pin_one_blas_thread
+
+    pin_one_blas_thread()  # this process only answers: set the BLAS thread count once, not per query
     if len(kb):
         kb.search("warm up the index", k=1)
 

@@ -12,17 +12,18 @@ class Weights:
     """Weights of the signals in the fused score.
 
     From ``python bench/calibrate.py``: the grid point with the best sum of MRR@10 on StackFAQ's
-    development threads (T001-T075, 0.9658) and MEDIQA 2019 dev re-ranking (0.9760), with answer
-    passages embedded behind their question (so the answer signal carries the question too).
+    development threads (T001-T075, 0.9642) and MEDIQA 2019 dev re-ranking (0.9760), with each
+    answer's opening passage embedded behind its question (so the answer signal carries the question too).
+    Lexical question matching adds nothing here once the answer signal holds the question.
     """
 
-    question: float = 0.25
+    question: float = 0.35
     """Cosine of the query to the pair's closest question phrasing."""
-    answer: float = 0.62
+    answer: float = 0.55
     """Cosine of the query to the pair's closest answer passage (question + chunk)."""
-    lexical_question: float = 0.05
+    lexical_question: float = 0.0
     """BM25 on questions, scaled to [0, 1] by the best score of the query."""
-    lexical_answer: float = 0.08
+    lexical_answer: float = 0.1
     """BM25 on whole answers, scaled likewise."""
 
 

@@ -158,13 +158,13 @@ class SearchIndex:
     ) -> Candidates:
         if self.ann_questions is not None:
             return self._search_candidates(query, vector, k, weights, mask)
-        question, q_arg = self.questions.pair_scores(vector)
+        question, q_text_scores = self.questions.pair_scores(vector)
         answer, _ = self.answers.pair_scores(vector)
         signals = {
             "question": np.maximum(question, 0.0),
             "answer": np.maximum(answer, 0.0),
-            "lexical_question": scale_by_max(self.lexical_questions.scores(query)),
-            "lexical_answer": scale_by_max(self.lexical_answers.scores(query)),
+            "lexical_question": scale_by_max(self.lexical_questions.scores(query, fast=True)),
+            "lexical_answer": scale_by_max(self.lexical_answers.scores(query, fast=True)),
         }
         fused = convex(signals, weights)
         if mask is not None:
@@ -179,7 +179,7 @@ class SearchIndex:
             order=order,
             fused=fused[order],
             signals={name: values[order] for name, values in signals.items()},
-            matched_text=q_arg[order],
+            matched_text=self.questions.best_texts(order, q_text_scores),
         )
 
     def candidates(

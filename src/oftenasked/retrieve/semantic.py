@@ -90,19 +90,23 @@ class VectorIndex:
         return np.asarray(self.vectors[rows], dtype=np.float32)
 
     def pair_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(best cosine per pair, index of the best text per pair); pairs without texts get -1."""
+        """(best cosine per pair, cosine of every text); pairs without texts get -1.
+
+        Which text won matters only for the few pairs shown: :meth:`best_texts` finds it for them.
+        """
         scores = self.text_scores(query)
         best = np.full(self.n_pairs, -1.0, dtype=np.float32)
-        argbest = np.full(self.n_pairs, -1, dtype=np.int64)
-        if not len(scores):
-            return best, argbest
-        best[self._present] = np.maximum.reduceat(scores, self._starts)
-        # The winning text of each pair: the first text whose score equals its pair's best.
-        is_best = scores >= best[self.owners]
-        winners = np.flatnonzero(is_best)
-        first = np.unique(self.owners[winners], return_index=True)
-        argbest[first[0]] = winners[first[1]]
-        return best, argbest
+        if len(scores):
+            best[self._present] = np.maximum.reduceat(scores, self._starts)
+        return best, scores
+
+    def best_texts(self, pairs: np.ndarray, text_scores: np.ndarray) -> np.ndarray:
+        """Index of the best-scoring text of each of ``pairs`` (-1 for a pair without texts)."""
+        out = np.full(len(pairs), -1, dtype=np.int64)
+        for at, (begin, end) in enumerate(zip(self._begin[pairs].tolist(), self._end[pairs].tolist())):
+            if end > begin:
+                out[at] = begin + int(np.argmax(text_scores[begin:end]))
+        return out
 
     def scores_for(self, pairs: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`pair_scores` for the given pairs only: the same values, at a cost that does not
