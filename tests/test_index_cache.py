@@ -64,7 +64,7 @@ def test_cached_index_equals_a_fresh_build_array_for_array(tmp_path: Path) -> No
             a, b = fresh.search(q, vector, 20, Weights()), cached.search(q, vector, 20, Weights())
             assert np.array_equal(a.order, b.order) and np.array_equal(a.fused, b.fused)
             assert all(np.array_equal(a.signals[s], b.signals[s]) for s in a.signals)
-            assert [fresh.q_texts[i] for i in a.matched_text] == [cached.q_texts[i] for i in b.matched_text]
+            assert [fresh.q_ordinals[i] for i in a.matched_text] == [cached.q_ordinals[i] for i in b.matched_text]
 
 
 def test_a_change_rebuilds_the_cache(tmp_path: Path) -> None:

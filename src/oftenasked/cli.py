@@ -295,19 +295,22 @@ def remove(origin: str, kb_path: str | None) -> None:
     help="Bearer token that ingest and pair edits require [env OFTENASKED_TOKEN; none: writes refused].",
 )
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Allow this browser origin (CORS).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
+@click.option(
+    "--workers", default=None, type=click.IntRange(1, 64),
+    help="Server processes [default: one per CPU core, at most 4]. Answering is CPU-bound: one process uses one core.",
+)
 @_errors_to_clicks
 def serve(
-    kb_path: str | None, host: str, port: int, token: str | None, cors_origins: tuple[str, ...], workers: int
+    kb_path: str | None, host: str, port: int, token: str | None, cors_origins: tuple[str, ...], workers: int | None
 ) -> None:
     """Serve the HTTP API and the web page (needs: pip install 'oftenasked[server]')."""
-    from .api import ServerConfig, require_server_extra
+    from .api import ServerConfig, default_workers, require_server_extra
     from .api import serve as run_server
 
     require_server_extra()
     with _open(kb_path) as kb:
         config = ServerConfig(token=token or None, cors_origins=cors_origins)
-        run_server(kb, config, host=host, port=port, workers=workers)
+        run_server(kb, config, host=host, port=port, workers=workers or default_workers())
 
 
 def main() -> None:

@@ -247,7 +247,7 @@ class KnowledgeBase:
         mask = self._mask(index, filters, mode) if filters else None
         # A few more than asked: a hit's confidence weighs its lead over the next different question.
         found = self._found(index, question, max(k, confidence.RIVALS), mask)
-        return self._hits(index, found)[:k]
+        return self._hits(index, found, k)
 
     def _found(self, index: SearchIndex, question: str, k: int, mask: np.ndarray | None) -> Candidates:
         """Candidates for a question. Unfiltered searches are kept for a moment, so that the answer
@@ -284,17 +284,20 @@ class KnowledgeBase:
             cached.update(fresh)
         return [cached[r] for r in rowids if r in cached]
 
-    def _hits(self, index: SearchIndex, found: Candidates) -> list[Hit]:
+    def _hits(self, index: SearchIndex, found: Candidates, k: int) -> list[Hit]:
+        """The first ``k`` candidates as hits; the confidence of each weighs all of them (rivals)."""
         pairs = self._pairs_at(index, found.order)
         probabilities = self.calibration.probability(found.signals, found.fused, [p.question for p in pairs])
         hits = []
-        for at, pair in enumerate(pairs):
+        for at, pair in enumerate(pairs[:k]):
             text_at = int(found.matched_text[at])
+            phrasings = (pair.question, *pair.alternates)
+            ordinal = int(index.q_ordinals[text_at]) if text_at >= 0 else 0
             hits.append(
                 Hit(
                     pair=pair,
                     score=float(probabilities[at]),
-                    matched_question=index.q_texts[text_at] if text_at >= 0 else pair.question,
+                    matched_question=phrasings[ordinal] if ordinal < len(phrasings) else pair.question,
                     signals={name: float(values[at]) for name, values in found.signals.items()}
                     | {"fused": float(found.fused[at])},
                 )

@@ -46,8 +46,12 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
+@lru_cache(maxsize=2048)
 def markdown_to_html(text: str) -> str:
-    """Safe HTML for an answer: raw HTML is escaped and unsafe link schemes are refused."""
+    """Safe HTML for an answer: raw HTML is escaped and unsafe link schemes are refused.
+
+    Cached: the same answers are shown again and again, and rendering a long one takes 0.2 ms.
+    """
     return _markdown().render(text)
 
 

@@ -14,7 +14,7 @@ from .config import ServerConfig
 if TYPE_CHECKING:
     from ..kb import KnowledgeBase
 
-__all__ = ["ServerConfig", "create_app", "require_server_extra", "serve"]
+__all__ = ["ServerConfig", "create_app", "default_workers", "require_server_extra", "serve"]
 
 
 def require_server_extra() -> None:
@@ -32,6 +32,13 @@ def create_app(kb: KnowledgeBase, config: ServerConfig | None = None) -> Any:
     from .app import build_app
 
     return build_app(kb, config or ServerConfig())
+
+
+def default_workers() -> int:
+    """One server process per CPU core, at most 4: Python answers on one core per process."""
+    import os
+
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def serve(

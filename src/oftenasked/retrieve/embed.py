@@ -125,8 +125,12 @@ def normalize_rows(matrix: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def default_embedder() -> MiniLM:
-    """The shared real model (loading it takes a fraction of a second; do it once)."""
-    return MiniLM()
+    """The shared real model (loading it takes a fraction of a second; do it once).
+
+    ``OFTENASKED_MODEL_THREADS`` sets its threads (the server gives each of its processes a share).
+    """
+    threads = os.environ.get("OFTENASKED_MODEL_THREADS", "")
+    return MiniLM(threads=int(threads) if threads.isdigit() and int(threads) > 0 else None)
 
 
 def model_sha256() -> str:
