@@ -6,6 +6,12 @@ is checked (status 200 and an ``answered`` flag in the body). Bounded in request
 
     python bench/http_load.py                      # the bundled starter knowledge base
     python bench/http_load.py --kb faq.sqlite --clients 1,8,64 --requests 3000 --seconds 15
+    python bench/http_load.py --unique --rate 300  # also: latency at a steady 300 requests/s (open loop)
+
+Closed loop (``--clients``): each client sends its next request when the last is answered, so the
+throughput is the server's most and latency includes waiting behind the other clients. Open loop
+(``--rate``): requests are due at a fixed pace, as independent users send them; latency counts from
+when a request was due.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Level:
-    clients: int
+    clients: int | str
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
@@ -37,7 +43,7 @@ class Level:
         p50 = lat[len(lat) // 2] * 1000
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
         rate = done / self.seconds if self.seconds else 0.0
-        return f"{self.clients:>7}  {done:>8}  {self.errors:>6}  {rate:>9.1f}  {p50:>8.2f}  {p99:>8.2f}"
+        return f"{self.clients!s:>7}  {done:>8}  {self.errors:>6}  {rate:>9.1f}  {p50:>8.2f}  {p99:>8.2f}"
 
 
 def questions_from(kb_path: str | None, limit: int, seed: int) -> list[str]:
@@ -93,6 +99,25 @@ def request_bytes(question: str, related: int) -> bytes:
     return head + body
 
 
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, payload: bytes) -> tuple[int, bytes]:
+    """One request on a kept-alive connection: (status, body)."""
+    writer.write(payload)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    return status, await reader.readexactly(length)
+
+
+def payload_for(payloads: list[bytes], at: int, unique: bool, serial: int) -> bytes:
+    payload = payloads[at % len(payloads)]
+    if unique:  # a question never asked before: no cache can help
+        payload = fix_length(payload.replace(b'", "top"', f' ({serial})", "top"'.encode()))
+    return payload
+
+
 async def client(
     port: int, payloads: list[bytes], level: Level, budget: list[int], stop_at: float, unique: bool, at: int
 ) -> None:
@@ -100,25 +125,47 @@ async def client(
     try:
         while budget[0] > 0 and time.perf_counter() < stop_at:
             budget[0] -= 1
-            payload = payloads[at % len(payloads)]
-            if unique:  # a question never asked before: no cache can help
-                payload = payload.replace(b'", "top"', f' ({budget[0]})", "top"'.encode())
-                payload = fix_length(payload)
+            payload = payload_for(payloads, at, unique, budget[0])
             at += 1
             start = time.perf_counter()
-            writer.write(payload)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            body = await reader.readexactly(length)
+            status, body = await exchange(reader, writer, payload)
             level.latencies.append(time.perf_counter() - start)
             if status != 200 or b'"answered":' not in body:
                 level.errors += 1
     finally:
         writer.close()
+
+
+async def run_paced(
+    port: int, payloads: list[bytes], rate: float, seconds: float, unique: bool, connections: int = 64
+) -> Level:
+    """Open loop: request i is due at start + i / rate, whatever the server's pace, over up to
+    ``connections`` kept-alive connections. Latency counts from the due time, so a server that falls
+    behind shows it (no coordinated omission)."""
+    level = Level(f"{rate:g}/s")
+    count = int(rate * seconds)
+    issued = [0]
+    start = time.perf_counter() + 0.2
+
+    async def connection(seed: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while issued[0] < count:
+                i = issued[0]
+                issued[0] += 1
+                due = start + i / rate
+                if (wait := due - time.perf_counter()) > 0:
+                    await asyncio.sleep(wait)
+                status, body = await exchange(reader, writer, payload_for(payloads, seed + i, unique, count - i))
+                level.latencies.append(time.perf_counter() - due)
+                if status != 200 or b'"answered":' not in body:
+                    level.errors += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection(random.randrange(len(payloads))) for _ in range(connections)))
+    level.seconds = time.perf_counter() - start
+    return level
 
 
 def fix_length(payload: bytes) -> bytes:
@@ -152,10 +199,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--unique", action="store_true",
                         help="make every question new (defeats the answer and query-vector caches)")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (oftenasked serve --workers)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="server processes (oftenasked serve --workers; default as serve: one per core, at most 4)")
+    parser.add_argument("--rate", default="", help="open-loop rates in requests/s, comma-separated (e.g. 300)")
     parser.add_argument("--threads", action="store_true",
                         help="let knowledge-base calls run side by side in threads (default: one at a time)")
     args = parser.parse_args()
+    if args.workers is None:
+        from oftenasked.api import default_workers
+
+        args.workers = default_workers()
 
     questions = questions_from(args.kb, args.questions, args.seed)
     payloads = [request_bytes(q, args.related) for q in questions]
@@ -172,6 +225,8 @@ def main() -> None:
         for clients in (int(c) for c in args.clients.split(",")):
             level = asyncio.run(run_level(port, payloads, clients, args.requests, args.seconds, args.unique))
             print(level.row(), flush=True)
+        for rate in (float(r) for r in args.rate.split(",") if r.strip()):
+            print(asyncio.run(run_paced(port, payloads, rate, args.seconds, args.unique)).row(), flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

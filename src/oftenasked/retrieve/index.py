@@ -216,14 +216,21 @@ class SearchIndex:
     def _search_candidates(
         self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None
     ) -> Candidates:
-        fields = (self.lexical_questions, self.lexical_answers)
-        ids = [field.query_ids(query) for field in fields]
-        cap = max(2000, int(FREQUENT_WORDS * self.size))
-        rare = (fields[0].rare_scores(ids[0], cap), fields[1].rare_scores(ids[1], cap))
-        pool = self.candidates(query, vector, mask, rare)
+        if self.ann_questions is None:
+            # Below the approximate index's sizes, BM25 over every pair costs a few hundredths of a
+            # millisecond: propose and score candidates from the full scores.
+            full = self._lexical(query)
+            pool = self.candidates(query, vector, mask, full)
+            lexical = [scores[pool] for scores in full]
+        else:
+            fields = (self.lexical_questions, self.lexical_answers)
+            ids = [field.query_ids(query) for field in fields]
+            cap = max(2000, int(FREQUENT_WORDS * self.size))
+            rare = (fields[0].rare_scores(ids[0], cap), fields[1].rare_scores(ids[1], cap))
+            pool = self.candidates(query, vector, mask, rare)
+            lexical = [field.scores_at(i, pool) for field, i in zip(fields, ids)]
         question, q_arg = self.questions.scores_for(pool, vector)
         answer, _ = self.answers.scores_for(pool, vector)
-        lexical = [field.scores_at(i, pool) for field, i in zip(fields, ids)]
         signals = {
             "question": np.maximum(question, 0.0),
             "answer": np.maximum(answer, 0.0),
