@@ -134,10 +134,25 @@ def test_query_log_is_best_effort_when_the_file_is_locked(tmp_path: Path) -> Non
     try:
         answer = kb.ask("How do I reset my password?")
         assert answer.answered
-        assert kb.record_query(answer) is False
+        assert kb.record_query(answer) is True  # taken: the answer never waits for the log
+        assert kb.flush_query_log() is False  # the file is locked: the entry waits
     finally:
         other.execute("ROLLBACK")
         other.close()
     assert kb.record_query(answer) is True
-    assert kb.stats()["questions_asked"] == 1
+    assert kb.stats()["questions_asked"] == 2  # both, none lost
     kb.close()
+
+
+def test_logged_questions_are_written_in_batches_and_on_close(tmp_path: Path) -> None:
+    import sqlite3
+
+    kb = make_kb(tmp_path / "kb.sqlite")
+    for _ in range(3):
+        kb.record_query(kb.ask("How do I reset my password?"))
+    other = sqlite3.connect(tmp_path / "kb.sqlite")
+    written = other.execute("SELECT count(*) FROM queries").fetchone()[0]
+    assert written < 3  # not one write per question
+    kb.close()
+    assert other.execute("SELECT count(*) FROM queries").fetchone()[0] == 3
+    other.close()

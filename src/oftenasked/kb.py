@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -33,6 +34,10 @@ from .writer import SourceWriter, make_row
 MAX_QUESTION_CHARS = 1000
 SHARED_CANDIDATES = 50
 """Candidates one search keeps: enough for the answers and for choosing related questions."""
+QUERY_LOG_SECONDS = 1.0
+"""Longest wait before a logged question is written to the file."""
+QUERY_LOG_BATCH = 256
+QUERY_LOG_MAX_PENDING = 10_000
 PAIR_CACHE = 4096
 """Pairs kept in memory between questions (a few MB)."""
 DID_YOU_MEAN = 0.4
@@ -71,6 +76,9 @@ class KnowledgeBase:
         # questions keep showing the same pairs, and reading them is most of an answer's cost.
         self._pairs: OrderedDict[int, Pair] = OrderedDict()
         self._pairs_generation = -1
+        self._log_lock = threading.Lock()
+        self._pending_queries: list[usage.QueryRow] = []
+        self._queries_written = time.monotonic()
         self._filter_postings: tuple[int, dict[tuple[str, str], np.ndarray]] | None = None
 
     # -- opening ------------------------------------------------------------------------
@@ -112,6 +120,7 @@ class KnowledgeBase:
         return self._embedder
 
     def close(self) -> None:
+        self.flush_query_log()
         self.store.close()
 
     def __enter__(self) -> KnowledgeBase:
@@ -412,22 +421,43 @@ class KnowledgeBase:
     def record_query(self, answer: Answer) -> bool:
         """Log an asked question (text, answer id, confidence, time) unless the query log is off.
 
-        Best effort: when the file stays locked by another process past the busy timeout, the
-        entry is dropped (and False returned) rather than failing the answer.
+        Entries are written in batches, at most ``QUERY_LOG_SECONDS`` late (``stats``, ``close``
+        and ``flush_query_log`` write what is pending): a write per question made processes that
+        share the file wait on each other's write lock. True when the entry was taken.
         """
         if not self.settings.query_log:
             return False
         best = answer.best
+        row = usage.query_row(answer.question, best.pair.id if best else None, best.score if best else None, answer.answered)
+        with self._log_lock:
+            self._pending_queries.append(row)
+            due = (
+                len(self._pending_queries) >= QUERY_LOG_BATCH
+                or time.monotonic() - self._queries_written >= QUERY_LOG_SECONDS
+            )
+        if due:
+            self.flush_query_log()
+        return True
+
+    def flush_query_log(self) -> bool:
+        """Write the pending query-log entries. Best effort: when the file stays locked by another
+        process past the busy timeout, they wait for the next write (the oldest are dropped past
+        ``QUERY_LOG_MAX_PENDING``) and False is returned; answering never fails for the log."""
+        with self._log_lock:
+            rows, self._pending_queries = self._pending_queries, []
+            self._queries_written = time.monotonic()
+        if not rows:
+            return True
         with self._lock:
             try:
-                usage.log_query(
-                    self.store.db, answer.question, best.pair.id if best else None, best.score if best else None,
-                    answer.answered,
-                )
+                usage.write_queries(self.store.db, rows)
+                return True
             except sqlite3.OperationalError as exc:
-                logging.getLogger("oftenasked").warning("query log entry dropped: %s", exc)
-                return False
-        return True
+                logging.getLogger("oftenasked").warning("query log entries kept for later: %s", exc)
+        with self._log_lock:
+            self._pending_queries[:0] = rows
+            del self._pending_queries[: max(0, len(self._pending_queries) - QUERY_LOG_MAX_PENDING)]
+        return False
 
     def record_feedback(
         self, question: str, pair_id: str, helpful: bool | None = None, better_id: str | None = None
@@ -443,6 +473,7 @@ class KnowledgeBase:
 
     def stats(self) -> dict[str, object]:
         """Pairs, sources, questions asked and unanswered, feedback totals."""
+        self.flush_query_log()
         with self._lock:
             queries = usage.query_stats(self.store.db)
             return {

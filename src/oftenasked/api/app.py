@@ -10,7 +10,8 @@ tests/test_api_concurrency.py checks answers under concurrent load; bench/http_l
 
 import hmac
 import logging
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Annotated, Any
@@ -43,7 +44,13 @@ Question = Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, des
 
 
 def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        kb.flush_query_log()  # the questions of the last second, before the process ends
+
     app = FastAPI(
+        lifespan=lifespan,
         title="oftenasked",
         version=__version__,
         summary="Answers to frequently asked questions, with a calibrated confidence and related questions.",

@@ -28,14 +28,32 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+QueryRow = tuple[str, str, str | None, float | None, int]
+
+
+def query_row(question: str, answer_id: str | None, confidence: float | None, answered: bool) -> QueryRow:
+    """One asked question as it is stored: now, redacted and capped, the answer given."""
+    return (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered))
+
+
+def write_queries(db: sqlite3.Connection, rows: list[QueryRow]) -> None:
+    """Append asked questions in one transaction. Call it outside any other transaction."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany(
+            "INSERT INTO queries(asked_at, question, answer_id, confidence, answered) VALUES (?, ?, ?, ?, ?)", rows
+        )
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def log_query(
     db: sqlite3.Connection, question: str, answer_id: str | None, confidence: float | None, answered: bool
 ) -> None:
-    """Append one asked question. Call it outside any other transaction (autocommit)."""
-    db.execute(
-        "INSERT INTO queries(asked_at, question, answer_id, confidence, answered) VALUES (?, ?, ?, ?, ?)",
-        (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered)),
-    )
+    """Append one asked question at once. Call it outside any other transaction."""
+    write_queries(db, [query_row(question, answer_id, confidence, answered)])
 
 
 @dataclass(frozen=True)
