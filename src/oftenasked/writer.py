@@ -142,7 +142,9 @@ class SourceWriter:
     def embed_missing(self, rows: list[PairRow], progress: Progress | None) -> dict[str, np.ndarray]:
         texts = {h: t for row in rows for _, _, t, h in row.texts}
         cached = self.store.cached_vectors(self.embedder.name, list(texts))
-        todo = [(h, t) for h, t in texts.items() if h not in cached]
+        # Shortest first: each model call then gets texts of one length (little padding), while the
+        # progress still moves every 256 texts.
+        todo = sorted(((h, t) for h, t in texts.items() if h not in cached), key=lambda item: len(item[1]))
         out: dict[str, np.ndarray] = {}
         step = 256
         for start in range(0, len(todo), step):
