@@ -29,7 +29,7 @@ from .retrieve.embed import Embedder, default_embedder
 from .retrieve.fusion import Weights
 from .retrieve.index import Candidates, SearchIndex
 from .store import Store
-from .writer import SourceWriter, make_row
+from .writer import SourceWriter, make_row, rederive_texts
 
 MAX_QUESTION_CHARS = 1000
 SHARED_CANDIDATES = 50
@@ -63,6 +63,7 @@ class KnowledgeBase:
         calibration: confidence.Calibration | None = None,
     ) -> None:
         self.store = store
+        rederive_texts(store)  # a knowledge base from an older version: its derived texts, as now made
         self.settings = settings or settings_mod.Settings()
         self._embedder = embedder
         self.weights = weights or Weights()

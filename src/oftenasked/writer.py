@@ -20,11 +20,16 @@ from .ingest import ReadResult, read_source
 from .ingest.dedupe import QuestionIndex, dedupe
 from .ingest.records import stable_id
 from .models import IngestReport, Pair, SourceReport
-from .retrieve.chunk import passages
+from .retrieve.chunk import CHUNK_WORDS, MAX_CHUNKS, passages
 from .retrieve.embed import Embedder
 from .store import PairRow, Store
 
 Progress = Callable[[str, int, int], None]
+
+
+TEXTS_RECIPE = f"q: question, alternates; a: question + first {CHUNK_WORDS} words x{MAX_CHUNKS}"
+"""How the searched texts are derived from a pair. A knowledge base made with another recipe has its
+texts derived again when it is opened (:func:`rederive_texts`)."""
 
 
 def make_row(pair: Pair) -> PairRow:
@@ -40,6 +45,30 @@ def make_row(pair: Pair) -> PairRow:
         sort_keys=True,
     )
     return PairRow(pair=pair, content_hash=hashlib.sha256(content.encode()).hexdigest(), texts=tuple(texts))
+
+
+def rederive_texts(store: Store) -> int:
+    """Bring a knowledge base made by an older oftenasked to this version's texts; how many pairs changed.
+
+    Only derived state changes (texts, content hashes): the pairs, their sources and ingestion times
+    stay, vectors of unchanged texts are kept, and the new texts are embedded when the index is next
+    built. Afterwards re-ingesting the same sources reports them unchanged, as it should.
+    """
+    if store.readonly or store.meta("texts_recipe") == TEXTS_RECIPE:
+        return 0
+    changed = 0
+    with store.transaction():
+        if store.meta("texts_recipe") == TEXTS_RECIPE:  # another process did it meanwhile
+            return 0
+        for rowid, content_hash, pair in store.pair_rows():
+            row = make_row(pair)
+            if row.content_hash != content_hash:
+                store.replace_texts(rowid, row.content_hash, row.texts)
+                changed += 1
+        store.set_meta("texts_recipe", TEXTS_RECIPE)
+        if changed:
+            store.bump_generation()
+    return changed
 
 
 def text_hash(text: str) -> str:

@@ -36,6 +36,7 @@ class Store:
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = str(path)
+        self.readonly = readonly
         if self.path != ":memory:" and not readonly:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
@@ -149,6 +150,15 @@ class Store:
             "SELECT pair_rowid, kind, ordinal, text, text_hash FROM texts ORDER BY pair_rowid, kind DESC, ordinal"
         ).fetchall()
 
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def pair_rows(self) -> list[tuple[int, str, Pair]]:
+        """(rowid, content hash, pair) of every pair, in knowledge-base order."""
+        rows = self.db.execute(_PAIR_SELECT.replace("p.rowid,", "p.rowid, p.content_hash,", 1) + " ORDER BY p.rowid")
+        return [(r[0], r[1], _pair((r[0], *r[2:]))) for r in rows]
+
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         unique = list(dict.fromkeys(hashes))
@@ -206,6 +216,19 @@ class Store:
                 "INSERT INTO texts(pair_rowid, kind, ordinal, text, text_hash) VALUES (?, ?, ?, ?, ?)",
                 [(rowid, kind, ordinal, text, h) for kind, ordinal, text, h in row.texts],
             )
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, value))
+
+    def replace_texts(self, rowid: int, content_hash: str, texts: Sequence[tuple[str, int, str, str]]) -> None:
+        """A pair's derived texts (and so its content hash), its own fields unchanged."""
+        self.db.execute("UPDATE pairs SET content_hash = ? WHERE rowid = ?", (content_hash, rowid))
+        self.db.execute("DELETE FROM texts WHERE pair_rowid = ?", (rowid,))
+        self.db.executemany(
+            "INSERT INTO texts(pair_rowid, kind, ordinal, text, text_hash) VALUES (?, ?, ?, ?, ?)",
+            [(rowid, kind, ordinal, text, h) for kind, ordinal, text, h in texts],
+        )
 
     def set_positions(self, positions: dict[str, int]) -> None:
         self.db.executemany("UPDATE pairs SET position = ? WHERE id = ?", [(v, k) for k, v in positions.items()])
