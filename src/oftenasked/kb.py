@@ -80,6 +80,7 @@ class KnowledgeBase:
         self._log_lock = threading.Lock()
         self._pending_queries: list[usage.QueryRow] = []
         self._queries_written = time.monotonic()
+        self._log_timer: threading.Timer | None = None
         self._filter_postings: tuple[int, dict[tuple[str, str], np.ndarray]] | None = None
 
     # -- opening ------------------------------------------------------------------------
@@ -436,6 +437,10 @@ class KnowledgeBase:
                 len(self._pending_queries) >= QUERY_LOG_BATCH
                 or time.monotonic() - self._queries_written >= QUERY_LOG_SECONDS
             )
+            if not due and self._log_timer is None:  # a quiet moment still writes within the second
+                self._log_timer = threading.Timer(QUERY_LOG_SECONDS, self.flush_query_log)
+                self._log_timer.daemon = True
+                self._log_timer.start()
         if due:
             self.flush_query_log()
         return True
@@ -447,6 +452,9 @@ class KnowledgeBase:
         with self._log_lock:
             rows, self._pending_queries = self._pending_queries, []
             self._queries_written = time.monotonic()
+            if self._log_timer is not None:
+                self._log_timer.cancel()  # (a no-op when the timer itself is flushing)
+                self._log_timer = None
         if not rows:
             return True
         with self._lock:
