@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -96,3 +97,36 @@ def test_reads_stay_correct_while_writes_happen(tmp_path: Path) -> None:
             assert c.get("/pairs/invoice").json()["answer"].startswith("Under Billing (edit ")
     kb.close()
     assert not failures, failures[:5]
+
+
+def test_while_a_write_holds_the_knowledge_base_the_server_keeps_serving(tmp_path: Path) -> None:
+    """Questions are answered on the event loop, except while a write holds the knowledge base:
+    then they wait in a worker thread, and the page and other requests are served meanwhile."""
+    kb = make_kb(tmp_path / "kb.sqlite")
+    with running_server(kb) as running, httpx.Client(base_url=running.url, timeout=30) as c:
+        assert c.post("/ask", json={"question": "How do I reset my password?"}).status_code == 200
+        held, release = threading.Event(), threading.Event()
+
+        def write() -> None:
+            with kb.lock:  # as an ingest does, for as long as it takes
+                held.set()
+                release.wait(10)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        held.wait(5)
+        waiting: list[httpx.Response] = []
+        asker = threading.Thread(
+            target=lambda: waiting.append(httpx.post(running.url + "/ask", json={"question": "refund my order"}, timeout=30))
+        )
+        asker.start()
+        time.sleep(0.5)  # the question reaches the server and waits there
+        try:
+            assert c.get("/").status_code == 200  # the web page, while the question waits for the write
+            assert c.get("/openapi.json").status_code == 200
+            assert not waiting  # the question did wait
+        finally:
+            release.set()
+            writer.join()
+            asker.join()
+        assert waiting[0].status_code == 200 and waiting[0].json()["question"] == "refund my order"

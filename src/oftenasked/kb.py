@@ -234,6 +234,11 @@ class KnowledgeBase:
                 self._index = SearchIndex(self.store, self.embedder)
             return self._index
 
+    def index_ready(self) -> bool:
+        """Whether the search index is built and current (answering then takes milliseconds)."""
+        with self._lock:
+            return self._index is not None and self._index.generation == self.store.generation()
+
     def _vector(self, text: str) -> np.ndarray:
         with self._cache_lock:  # the HTTP API asks from many threads at once
             cached = self._query_vectors.get(text)
