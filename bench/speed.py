@@ -497,7 +497,6 @@ def report(results: dict[str, Any]) -> str:
                       for size, r in built
                   )
                   + "."]
-    qs_used = range(max((r.get("answering", {}).get("ask", {}).get("n", 0) for r in results["kbs"].values()), default=0))
     lines += ["", "Peers, same pairs and questions (search only, top 10; median / p99):", ""]
     lines += ["| knowledge base | bm25s alone | sentence-transformers + numpy dot | SQLite FTS5 alone |", "|---|---|---|---|"]
     for size, r in results["kbs"].items():
@@ -506,7 +505,7 @@ def report(results: dict[str, Any]) -> str:
         def cell(name: str, p: dict[str, Any] = p) -> str:
             if name not in p:
                 return "not run"
-            fewer = f" ({p[name]['n']} questions)" if p[name]["n"] < len(qs_used) else ""
+            fewer = f" ({p[name]['n']} questions)" if p[name]["n"] < results.get("questions", 0) else ""
             return f"{p[name]['median_ms']} / {p[name]['p99_ms']} ms{fewer}"
 
         lines.append(f"| {size} | {cell('bm25s')} | {cell('st_numpy')} | {cell('fts5')} |")
@@ -625,7 +624,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("OFTENASKED_CACHE", str(workdir / "starter"))
     qs = questions(args.queries)
-    results: dict[str, Any] = {"machine": machine(), "sizes": args.sizes, "kbs": {}, "notes": NOTES}
+    results: dict[str, Any] = {"machine": machine(), "sizes": args.sizes, "questions": len(qs), "kbs": {}, "notes": NOTES}
     print(json.dumps(results["machine"]), file=sys.stderr)
     results["embedding"] = query_embedding(qs)
     print("query embedding", results["embedding"], file=sys.stderr, flush=True)

@@ -5,14 +5,13 @@ written through the KnowledgeBase, which serialises writes on its lock.
 """
 
 from .feedback import Feedback, feedback_counts, record_feedback
-from .querylog import QueryLogStats, QueryRow, log_query, query_row, query_stats, redact, write_queries
+from .querylog import QueryLogStats, QueryRow, query_row, query_stats, redact, write_queries
 
 __all__ = [
     "Feedback",
     "QueryLogStats",
     "QueryRow",
     "feedback_counts",
-    "log_query",
     "query_row",
     "query_stats",
     "record_feedback",

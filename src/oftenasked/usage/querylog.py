@@ -49,13 +49,6 @@ def write_queries(db: sqlite3.Connection, rows: list[QueryRow]) -> None:
     db.execute("COMMIT")
 
 
-def log_query(
-    db: sqlite3.Connection, question: str, answer_id: str | None, confidence: float | None, answered: bool
-) -> None:
-    """Append one asked question at once. Call it outside any other transaction."""
-    write_queries(db, [query_row(question, answer_id, confidence, answered)])
-
-
 @dataclass(frozen=True)
 class QueryLogStats:
     """How many questions were asked, how many went unanswered, and the most frequent unanswered ones."""
