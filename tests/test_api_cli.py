@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -118,3 +119,57 @@ def test_serve_with_two_worker_processes_stays_coherent(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_supervisor_leaves_no_worker_serving(tmp_path: Path) -> None:
+    """gunicorn's master killed with SIGKILL: its workers stop too, and a new server gets the port."""
+    kb = tmp_path / "kb.sqlite"
+    env = os.environ | {"OFTENASKED_TOKEN": ""}
+    cli_main = [sys.executable, "-c", "from oftenasked.cli import main; main()"]
+    subprocess.run([*cli_main, "ingest", str(SEED), "--kb", str(kb)], check=True, capture_output=True, env=env)
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    url = f"http://127.0.0.1:{port}"
+
+    log = tmp_path / "serve.log"
+
+    def start() -> subprocess.Popen[bytes]:
+        with log.open("ab") as errors:
+            server = subprocess.Popen([*cli_main, "serve", "--kb", str(kb), "--port", str(port), "--workers", "2"],
+                                      stderr=errors, env=env, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(url + "/health").status_code == 200:
+                    return server
+            except httpx.TransportError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+
+    server = start()
+    try:
+        os.kill(server.pid, signal.SIGKILL)  # the supervisor only: its workers are left to themselves
+        server.wait()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                httpx.get(url + "/health", timeout=1)
+            except httpx.TransportError:
+                break  # nothing serves the port any more
+            assert time.monotonic() < deadline, "a worker kept serving after its supervisor was killed"
+            time.sleep(0.2)
+        again = start()  # and the port is free for a new server
+        assert httpx.get(url + "/health").json()["status"] == "ok"
+    finally:
+        for process in (server, locals().get("again")):
+            if isinstance(process, subprocess.Popen) and process.poll() is None:
+                os.killpg(process.pid, signal.SIGINT)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)  # whatever is left of the first group

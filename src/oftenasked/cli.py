@@ -248,8 +248,8 @@ def evaluate(queries: str, qrels: str, kb_path: str | None, min_grade: int, as_j
 
 @cli.command()
 @KB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "tsv", "jsonld"]), default="jsonl", show_default=True,
-              help="JSON Lines, QnA Maker TSV or schema.org FAQPage JSON-LD; each can be ingested again.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "tsv", "csv", "jsonld"]), default="jsonl", show_default=True,
+              help="JSON Lines, QnA Maker TSV or CSV, or schema.org FAQPage JSON-LD; each can be ingested again.")
 @_errors_to_clicks
 def export(kb_path: str | None, fmt: str) -> None:
     """Print every pair: JSON Lines, QnA Maker TSV or FAQPage JSON-LD (ingest the output to import it)."""

@@ -51,7 +51,7 @@ _EXPIRY = re.compile(
 _CVV = re.compile(r"\b(?:cvv2?|cvc2?|csc|cid|security\s+code|card\s+code|verification\s+code)\b\W{0,3}(?:is\s+)?\d{3,4}\b", _I)
 _SECRET_WORD = r"(?:pass(?:word|code|phrase)?|pwd|pw|pin(?:\s+(?:code|number))?)"
 _SECRET = re.compile(
-    rf"\b({_SECRET_WORD})(\s+(?:is|was|=|:)\s*|\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|\S+)",
+    rf"\b({_SECRET_WORD})(\s+(?:is|was|=|:)\s*|\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|\S+?)(?=[,;]*(?:\s|$))",
     _I,
 )
 _NOT_A_SECRET = _words(
