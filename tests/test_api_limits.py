@@ -186,3 +186,18 @@ def test_a_local_files_path_is_never_shown_to_visitors(tmp_path: Path) -> None:
         assert '"source":"billing.md"' in ask.replace(" ", "")
         assert "billing.md" in page
     kb.close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1", "127.0.0.2", "::1", "0.0.0.0", "192.168.1.20"])
+def test_serve_always_checks_the_host_name(host: str) -> None:
+    """`--host 127.1` used to turn the check off: every bind address now gets it."""
+    from oftenasked.api.hosts import host_allowed
+    from oftenasked.api.server import served_config
+
+    config = served_config(ServerConfig(), host)
+    assert config.allowed_hosts == ("localhost",)
+    assert not host_allowed("rebind.attacker.example", config.allowed_hosts)
+    assert host_allowed(f"{host}:8000" if ":" not in host else f"[{host}]:8000", config.allowed_hosts)
+    named = served_config(ServerConfig(allowed_hosts=("faq.example.org",)), host)
+    assert host_allowed("faq.example.org", named.allowed_hosts) and host_allowed("localhost:80", named.allowed_hosts)
+    assert 0 < config.max_connections <= ServerConfig().max_connections
