@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -173,3 +174,48 @@ def test_kill_9_of_the_supervisor_leaves_no_worker_serving(tmp_path: Path) -> No
                     os.killpg(process.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)  # whatever is left of the first group
+
+
+@pytest.mark.slow
+def test_silent_connections_beyond_the_file_limit_do_not_lock_clients_out(tmp_path: Path) -> None:
+    """A server whose process may open 256 files, and 400 connections that never send a byte."""
+    import resource
+
+    kb = tmp_path / "kb.sqlite"
+    env = os.environ | {"OFTENASKED_TOKEN": ""}
+    cli_main = [sys.executable, "-c", "from oftenasked.cli import main; main()"]
+    subprocess.run([*cli_main, "ingest", str(SEED), "--kb", str(kb)], check=True, capture_output=True, env=env)
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+
+    def small_file_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    server = subprocess.Popen([*cli_main, "serve", "--kb", str(kb), "--port", str(port), "--workers", "1"],
+                              stderr=subprocess.DEVNULL, env=env, preexec_fn=small_file_limit)
+    url = f"http://127.0.0.1:{port}"
+    silent: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        for _ in range(400):
+            silent.append(socket.create_connection(("127.0.0.1", port)))
+        time.sleep(0.5)
+        for _ in range(3):
+            assert httpx.get(url + "/health", timeout=5).status_code == 200
+    finally:
+        for connection in silent:
+            connection.close()
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

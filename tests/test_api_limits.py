@@ -201,3 +201,13 @@ def test_serve_always_checks_the_host_name(host: str) -> None:
     named = served_config(ServerConfig(allowed_hosts=("faq.example.org",)), host)
     assert host_allowed("faq.example.org", named.allowed_hosts) and host_allowed("localhost:80", named.allowed_hosts)
     assert 0 < config.max_connections <= ServerConfig().max_connections
+
+
+def test_the_rate_limit_is_a_sliding_minute_per_client() -> None:
+    from oftenasked.api.ratelimit import PerClient
+
+    limit = PerClient(2)
+    assert [limit.allow("a", now=t) for t in (0.0, 1.0, 2.0, 59.0)] == [True, True, False, False]
+    assert limit.allow("b", now=2.0)  # another client has its own count
+    assert limit.allow("a", now=60.5) and not limit.allow("a", now=60.6)  # the first left the window
+    assert all(PerClient(0).allow("a", now=0.0) for _ in range(100))  # 0: no limit

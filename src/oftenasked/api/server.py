@@ -26,6 +26,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -40,7 +41,8 @@ _FILE_LIMIT_WANTED = 65536
 _FILES_SPARE = 64
 """File descriptors kept free beyond the connections: the SQLite file, its WAL, the index files."""
 _WORKER_TIMEOUT = 120
-"""Seconds gunicorn lets a worker go without a heartbeat (loading a large index takes a while)."""
+"""Seconds gunicorn lets a worker go without a heartbeat before it restarts it."""
+_LOAD_HEARTBEAT_SECONDS = 5.0
 
 
 def warm_up(kb: KnowledgeBase) -> None:
@@ -231,6 +233,22 @@ else:
         def init_process(self) -> None:
             _die_with_parent(self.ppid)
             super().init_process()
+
+        def load_wsgi(self) -> None:
+            # Opening the knowledge base and building its index can outlast gunicorn's worker
+            # timeout (minutes at a million pairs without a cache): beat while loading, so that
+            # the master does not take the loading worker for a stuck one and restart it forever.
+            loaded = threading.Event()
+
+            def beat() -> None:
+                while not loaded.wait(_LOAD_HEARTBEAT_SECONDS):
+                    self.notify()
+
+            threading.Thread(target=beat, name="oftenasked-loading", daemon=True).start()
+            try:
+                super().load_wsgi()
+            finally:
+                loaded.set()
 
         async def callback_notify(self) -> None:
             if os.getppid() != self.ppid:  # the master is gone (where no death signal exists)
