@@ -113,6 +113,10 @@ def test_serve_with_two_worker_processes_stays_coherent(tmp_path: Path) -> None:
         for _ in range(12):  # a new connection each time: both processes answer some
             best = httpx.post(url + "/ask", json=question).json()["answers"][0]
             assert (best["id"], best["answer"]) == (pair_id, edit)
+        # The workers gunicorn runs keep the connection limits and the host check.
+        assert httpx.get(url + "/health", headers={"x-big": "a" * 40_000}).status_code == 431
+        assert httpx.get(url + "/health", headers={"host": "rebind.attacker.example"}).status_code == 400
+        assert httpx.get(url + "/stats").status_code == 401
     finally:
         os.killpg(server.pid, signal.SIGINT)
         try:
@@ -219,3 +223,11 @@ def test_silent_connections_beyond_the_file_limit_do_not_lock_clients_out(tmp_pa
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def test_several_processes_run_under_gunicorn_except_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from oftenasked.api import server
+
+    assert server._gunicorn_available()  # installed with the server extra on Unix
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert not server._gunicorn_available()  # Windows: `serve` runs one plain uvicorn process
