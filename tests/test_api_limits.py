@@ -211,3 +211,23 @@ def test_the_rate_limit_is_a_sliding_minute_per_client() -> None:
     assert limit.allow("b", now=2.0)  # another client has its own count
     assert limit.allow("a", now=60.5) and not limit.allow("a", now=60.6)  # the first left the window
     assert all(PerClient(0).allow("a", now=0.0) for _ in range(100))  # 0: no limit
+
+
+def test_at_the_limit_with_every_connection_busy_a_new_one_gets_503(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    with running_server(kb, ServerConfig(token=TOKEN, max_connections=3, body_timeout=5)) as running:
+        busy = [connect(running) for _ in range(3)]
+        try:
+            for sock in busy:  # each waits for a body that does not come: not idle, not evicted
+                sock.sendall(b"POST /feedback HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 100\r\n\r\n")
+            time.sleep(0.3)
+            with connect(running) as extra:
+                extra.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                assert read_all(extra).startswith(b"HTTP/1.1 503 ")
+        finally:
+            for sock in busy:
+                sock.close()
+        time.sleep(0.3)
+        assert httpx.get(running.url + "/health").status_code == 200  # room again once they are gone
+    kb.close()

@@ -13,7 +13,7 @@ connection, at the socket level (before any ASGI code runs):
   something had been sent): a silent or slow-loris client holds a slot for seconds, not forever;
 - at most ``max_connections`` connections per process: at the limit, the oldest connection that
   is still waiting for its headers is closed to make room, and only when none is waiting does
-  the new connection get ``503``.
+  the new connection get ``503`` (or, past twice the limit, is closed at once).
 
 Idle kept-alive connections are closed by uvicorn's own ``timeout_keep_alive``.
 """
@@ -69,8 +69,10 @@ def limited_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             if len(self.connections) > limits.max_connections and not self._evict_one_waiting():
-                transport.write(busy)
-                transport.close()
+                if len(self.connections) > 2 * limits.max_connections:
+                    transport.abort()  # a flood: no lingering to say so, the file descriptor back now
+                else:
+                    self._give_up(busy)
                 return
             self._await_head()
             self._start_head_timer()
