@@ -93,7 +93,7 @@ def _tag(node: object) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def _escape_block_start(line: str) -> str:
+def escape_block_start(line: str) -> str:
     """Keep a paragraph a paragraph: a leading '# ', '1. ' or '- ' would turn it into a heading or list."""
     match = _BLOCK_START.match(line)
     if not match:
@@ -290,7 +290,7 @@ class Converter:
             if glued and glued_reason:
                 self.dropped.append(Dropped(glued, glued_reason, line_number))
             if line:
-                kept.append(_escape_block_start(line))
+                kept.append(escape_block_start(line))
         return paragraphs
 
 

@@ -18,7 +18,7 @@ from ..models import Dropped
 from .clean import clean_markdown, clutter_reason, normalize
 from .convert import Converter, element_text
 from .plaintext import read_plaintext
-from .records import RawPair, ReadResult
+from .records import QUESTION_FROM, RawPair, ReadResult
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ATTRS = re.compile(r"\s*\{[#.][^}]*\}\s*$")  # "## Why? {#why}" (kramdown, Pandoc)
@@ -177,5 +177,47 @@ def read_markdown(text: str, origin: str) -> ReadResult:
         pairs = sorted(pairs + detail_pairs, key=lambda p: p.line or 0)
     if not pairs:
         fallback = read_plaintext(text, origin)
+        if len(fallback.pairs) < 2:
+            found = passages(lines, start, title)
+            if found and len(found) >= len(fallback.pairs):
+                return ReadResult(format="markdown", pairs=found, title=title)
         return ReadResult(format="markdown", pairs=fallback.pairs, dropped=fallback.dropped, title=fallback.title)
     return ReadResult(format="markdown", pairs=pairs, dropped=dropped, title=title)
+
+
+def passages(lines: list[str], start: int, title: str | None) -> list[RawPair]:
+    """A text with no questions at all, split at its headings: each heading stands in for a question
+    over the content under it (QnA Maker's rule for manuals), marked ``question_from: heading``; with no
+    headings but a title, the whole text is one passage under its title (``question_from: title``)."""
+    found: list[RawPair] = []
+    current: tuple[str, int] | None = None
+    body: list[str] = []
+    fence = False
+    titled = title is not None
+
+    def finish() -> None:
+        answer = clean_markdown(textwrap.dedent("\n".join(body)))
+        if answer and current is not None:
+            kind = "title" if current[0] == title and current[1] == 0 else "heading"
+            found.append(RawPair(question=current[0], answer=answer, line=current[1] or None,
+                                 metadata={QUESTION_FROM: kind}))
+
+    for number in range(start + 1, len(lines) + 1):
+        raw = lines[number - 1]
+        if _FENCE.match(raw):
+            fence = not fence
+        heading = None if fence else _HEADING.match(normalize(raw).strip())
+        if heading:
+            text = _plain(_ATTRS.sub("", heading.group(2)))
+            if titled and text == title and len(heading.group(1)) == 1 and current is None and not found:
+                current = (title, 0)  # the title heads the text before the first heading
+                continue
+            finish()
+            current, body = (text, number), []
+            continue
+        if current is None and raw.strip() and title:
+            current = (title, 0)
+        if not (current is None or clutter_reason(_plain(normalize(raw).strip()))):
+            body.append(raw)
+    finish()
+    return [p for p in found if len(p.question) <= _MAX_QUESTION]

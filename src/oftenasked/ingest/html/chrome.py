@@ -13,8 +13,8 @@ import re
 
 from lxml.etree import _Element
 
-from ..models import Dropped
-from .convert import CLAIMED, element_text
+from ...models import Dropped
+from ..convert import CLAIMED, element_text
 
 MAX_REPORTED = 300
 

@@ -12,12 +12,12 @@ import re
 
 from lxml.etree import _Element
 
-from ..models import Dropped
-from .clean import clutter_reason
-from .convert import BLOCK_TAGS, CLAIMED, SKIP_TAGS, Converter, element_text, holds_blocks, join_blocks
-from .html_chrome import MAX_REPORTED
-from .html_layouts import HEADINGS, MAX_QUESTION, asks, clean_answer, clean_question
-from .records import RawPair
+from ...models import Dropped
+from ..clean import clutter_reason
+from ..convert import BLOCK_TAGS, CLAIMED, SKIP_TAGS, Converter, element_text, holds_blocks, join_blocks
+from ..records import RawPair
+from .chrome import MAX_REPORTED
+from .layouts import HEADINGS, MAX_QUESTION, asks, clean_answer, clean_question
 
 _LEAF_BLOCKS = frozenset({"p", "ul", "ol", "pre", "blockquote", "dl", "address"})
 Block = tuple[str, int, str, "int | None"]

@@ -13,10 +13,10 @@ import re
 
 from lxml.etree import _Element
 
-from .clean import normalize
-from .convert import CLAIMED, Converter, element_text
-from .html_chrome import class_text
-from .records import RawPair
+from ..clean import normalize
+from ..convert import CLAIMED, Converter, element_text
+from ..records import RawPair
+from .chrome import class_text
 
 MAX_QUESTION = 300
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}

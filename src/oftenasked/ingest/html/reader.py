@@ -12,7 +12,7 @@ Strategies, most explicit first; each claims the elements it used so that no pai
 
 Before the visible strategies run, page chrome is removed and reported with a reason: navigation,
 headers and footers, sidebars, cookie notices, share buttons, related-post lists, comment forms and
-ads (``html_chrome``). The layouts live in ``html_layouts`` and ``html_headings``; this module
+ads (``chrome``). The layouts live in ``layouts`` and ``headings``; this module
 parses, reads the structured layer and merges. The parser is lxml's (libxml2); nothing on the page
 is executed or fetched.
 """
@@ -25,15 +25,15 @@ import re
 from lxml import html as lxml_html
 from lxml.etree import ParserError, _Element
 
-from ..errors import IngestError
-from ..models import Dropped
-from .convert import Converter, element_text
-from .dedupe import answer_key, question_key, same_answer
-from .html_chrome import strip_chrome
-from .html_headings import headings
-from .html_layouts import accordions, claim, clean_question, definition_lists, details, tables
-from .jsonfile import faq_from_jsonld
-from .records import RawPair, ReadResult
+from ...errors import IngestError
+from ...models import Dropped
+from ..convert import Converter, element_text
+from ..dedupe import answer_key, question_key, same_answer
+from ..jsonfile import faq_from_jsonld
+from ..records import RawPair, ReadResult
+from .chrome import strip_chrome
+from .headings import headings
+from .layouts import accordions, claim, clean_question, definition_lists, details, tables
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
