@@ -44,8 +44,9 @@ def check_text(origin: str, field: str, text: str, limit: int | None, line: int 
         raise IngestError(origin, f"is too long ({len(text)} characters; the limit is {limit})", line=line, field=field)
 
 
-def cut_answer(answer: str, limit: int = MAX_ANSWER_CHARS) -> str:
+def cut_answer(answer: str, limit: int | None = None) -> str:
     """``answer`` cut to at most ``limit`` characters, at the last paragraph (else line, else word) break."""
+    limit = MAX_ANSWER_CHARS if limit is None else limit
     if len(answer) <= limit:
         return answer
     head = answer[:limit]
