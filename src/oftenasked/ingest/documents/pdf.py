@@ -27,6 +27,7 @@ X_TOLERANCE = 3.0
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _BULLET = re.compile(r"^[•●▪◦‣∙·\-–*]\s*")
 _NUMBER = re.compile(r"^(\d{1,3})[.)]\s+")
+_QA = re.compile(r"^(?:\*\*)?(?:Q|A|Question|Answer)\s*\d*\s*[:.]", re.IGNORECASE)
 
 
 def _is_bold(char: dict[str, Any]) -> bool:
@@ -76,7 +77,9 @@ def _lines(page: Any, skip: list[tuple[float, float, float, float]]) -> list[dic
         markdown, bold = _line_markdown(chars)
         if markdown:
             lines.append({"text": markdown, "bold": bold, "size": max(sizes) if sizes else 0.0,
-                          "top": float(line["top"]), "bottom": float(line["bottom"]), "x0": float(line["x0"])})
+                          "top": float(line["top"]), "bottom": float(line["bottom"]), "x0": float(line["x0"]),
+                          "x1": float(line["x1"]), "margin": float(line["top"]) > 0.93 * float(page.height)
+                          or float(line["bottom"]) < 0.07 * float(page.height)})
     return lines
 
 
@@ -123,6 +126,7 @@ def _outline(pages: list[tuple[list[dict[str, Any]], list[tuple[float, list[list
     outline = Outline()
     dropped: list[Dropped] = []
     for number, (lines, tables) in enumerate(pages, start=1):
+        right = max((line["x1"] for line in lines if not line["margin"]), default=0.0)
         items: list[tuple[float, str, Any]] = [(line["top"], "line", line) for line in lines]
         items += [(top, "table", rows) for top, rows in tables]
         items.sort(key=lambda item: item[0])
@@ -150,7 +154,8 @@ def _outline(pages: list[tuple[list[dict[str, Any]], list[tuple[float, list[list
                 last = None
                 continue
             line = item
-            if (re.sub(r"\d+", "#", line["text"]), round(line["top"] / 4)) in repeated:
+            if (re.sub(r"\d+", "#", line["text"]), round(line["top"] / 4)) in repeated or (
+                    line["margin"] and line["size"] < body):  # small type in the top or bottom margin
                 dropped.append(Dropped(line["text"], "page header or footer", number))
                 continue
             if line["size"] in larger:
@@ -158,9 +163,11 @@ def _outline(pages: list[tuple[list[dict[str, Any]], list[tuple[float, list[list
                 outline.heading(larger.index(line["size"]) + 1, line["text"].replace("**", ""), number)
                 last = None
                 continue
-            starts_item = bool(_BULLET.match(line["text"]) or _NUMBER.match(line["text"]))
+            starts_item = bool(_BULLET.match(line["text"]) or _NUMBER.match(line["text"]) or _QA.match(line["text"]))
             close = last is not None and line["top"] - last["bottom"] < 0.6 * max(line["size"], 1.0)
-            if not close or starts_item or line["bold"] != bold or (line["bold"] and paragraph
+            # A line that stops well short of the text's right edge ends its paragraph.
+            ended = last is not None and last["x1"] < 0.8 * right
+            if not close or ended or starts_item or line["bold"] != bold or (line["bold"] and paragraph
                                                                     and paragraph[-1].endswith("?")):
                 flush()
                 bold = line["bold"]

@@ -14,7 +14,7 @@ import datetime
 import io
 from typing import Any
 
-from ...errors import IngestError
+from ...errors import IngestError, UnusableRecordError
 from ...models import Dropped
 from ..records import ReadResult
 from ..tabular import read_tabular
@@ -33,6 +33,22 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _row_numbers(result: ReadResult, rows: dict[int, int]) -> ReadResult:
+    """Line numbers of the sheet's CSV form (a cell with line breaks spans lines) as row numbers."""
+
+    def row(line: int | None) -> int | None:
+        return rows.get(line, line) if line is not None else None
+
+    for pair in result.pairs:
+        pair.line = row(pair.line)
+    out = ReadResult(format=result.format, pairs=result.pairs, title=result.title)
+    skipped = {id(d) for d in result.dropped[len(result.dropped) - len(result.skipped):]}
+    out.dropped = [Dropped(d.text, d.reason, row(d.line)) for d in result.dropped if id(d) not in skipped]
+    for error in result.skipped:
+        out.skip(UnusableRecordError(error.source, error.problem, line=row(error.line), field=error.field))
+    return out
+
+
 def read_xlsx(data: bytes, origin: str) -> ReadResult:
     need("openpyxl", "Reading Excel workbooks")
     open_zip(data, origin, "Excel (XLSX)")
@@ -49,11 +65,16 @@ def read_xlsx(data: bytes, origin: str) -> ReadResult:
         for sheet in book.worksheets:
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
-            for row in sheet.iter_rows(values_only=True):
+            rows: dict[int, int] = {}  # the CSV line each row starts on -> the row's number
+            line = 1
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 cells += len(row)
                 if cells > MAX_CELLS:
                     raise IngestError(origin, f"too many cells (over {MAX_CELLS})")
-                writer.writerow([_cell(v) for v in row])  # empty rows are kept, so that line numbers are row numbers
+                values = [_cell(v) for v in row]
+                writer.writerow(values)  # empty rows too
+                rows[line] = number
+                line += 1 + sum(v.count("\n") for v in values)
             text = out.getvalue()
             if not text.strip():
                 continue
@@ -65,7 +86,7 @@ def read_xlsx(data: bytes, origin: str) -> ReadResult:
                     continue
                 raise
             if result.pairs or result.skipped:
-                sheets.append((sheet.title, result))
+                sheets.append((sheet.title, _row_numbers(result, rows)))
     finally:
         book.close()
     merged = ReadResult(format="xlsx", pairs=[], dropped=dropped)

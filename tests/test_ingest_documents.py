@@ -1,0 +1,204 @@
+"""PDF, Word and Excel FAQ documents, built here with the libraries people make them with."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from oftenasked.errors import IngestError
+from oftenasked.ingest import read_source
+from oftenasked.ingest.records import QUESTION_FROM
+
+docx = pytest.importorskip("docx")
+openpyxl = pytest.importorskip("openpyxl")
+fpdf = pytest.importorskip("fpdf")
+
+
+def _docx(build) -> bytes:
+    document = docx.Document()
+    build(document)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _bold(document, text: str) -> None:
+    document.add_paragraph().add_run(text).bold = True
+
+
+def test_word_faq_with_bold_numbered_and_q_a_questions_lists_and_tables():
+    def build(d):
+        d.add_heading("Gym membership: frequently asked questions", 0)
+        _bold(d, "How do I freeze my membership?")
+        d.add_paragraph("You can freeze it for up to three months a year:")
+        d.add_paragraph("Open the app.", style="List Number")
+        d.add_paragraph("Choose Membership, then Freeze.", style="List Number")
+        _bold(d, "Can I bring a friend?")
+        p = d.add_paragraph("Yes, on weekends. See the ")
+        p.add_run("guest rules").italic = True
+        p.add_run(" at the desk.")
+        table = d.add_table(rows=2, cols=2)
+        for (r, c), text in {(0, 0): "Plan", (0, 1): "Guests", (1, 0): "Basic", (1, 1): "1 a month"}.items():
+            table.cell(r, c).text = text
+        d.add_paragraph("Q: Opening hours")
+        d.add_paragraph("A: 6am to 11pm, every day.")
+        d.add_paragraph("What should I bring to my first class?", style="List Number")
+        d.add_paragraph("A towel and a bottle of water.")
+        d.add_paragraph("Share on Facebook")
+
+    result = read_source(_docx(build), "gym.docx")
+    assert result.format == "docx" and result.title == "Gym membership: frequently asked questions"
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("How do I freeze my membership?",
+         "You can freeze it for up to three months a year:\n\n1. Open the app.\n2. Choose Membership, then Freeze."),
+        ("Can I bring a friend?",
+         "Yes, on weekends. See the *guest rules* at the desk.\n\n| Plan | Guests |\n| --- | --- |\n| Basic | 1 a month |"),
+        ("Opening hours", "6am to 11pm, every day."),  # no "?": the Q: prefix marks it
+        ("What should I bring to my first class?", "A towel and a bottle of water."),
+    ]
+    assert [p.line for p in result.pairs] == [2, 6, 9, 11]  # paragraph numbers in the document (a table is one)
+    assert ("Share on Facebook", "share button", 13) in [(d.text, d.reason, d.line) for d in result.dropped]
+
+
+def test_word_manual_headings_become_questions_marked_as_such():
+    def build(d):
+        d.add_heading("Dishwasher DW-400 manual", 0)
+        d.add_heading("Installing", 1)
+        d.add_paragraph("Place the machine on a level floor.")
+        d.add_heading("Water supply", 2)
+        d.add_paragraph("Connect the hose to a cold tap.")
+        d.add_paragraph("Open the tap fully.", style="List Bullet")
+        d.add_paragraph("Check for leaks.", style="List Bullet")
+        d.add_heading("Cleaning the filter", 1)
+        d.add_paragraph("Twist the filter anticlockwise and rinse it.")
+
+    result = read_source(_docx(build), "manual.docx")
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("Installing", "Place the machine on a level floor."),
+        ("Water supply", "Connect the hose to a cold tap.\n\n- Open the tap fully.\n- Check for leaks."),
+        ("Cleaning the filter", "Twist the filter anticlockwise and rinse it."),
+    ]
+    assert all(p.metadata == {QUESTION_FROM: "heading"} for p in result.pairs)
+
+
+def test_excel_sheets_are_read_like_csv_files():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Read me"
+    sheet.append(["This workbook holds our FAQ. Edit the other sheets."])
+    billing = book.create_sheet("Billing")
+    billing.append(["Question", "Answer", "Category"])
+    billing.append(["When am I billed?", "On the 1st of each month.", "billing"])
+    billing.append(["Do you refund?", None, "billing"])  # an empty answer: skipped and reported
+    billing.append(["Can I pay by card?", "Yes:\n- Visa\n- Mastercard", "billing"])
+    billing.append(["How much is it?", "=2*5", "billing"])  # a formula without a cached value
+    delivery = book.create_sheet("Delivery")
+    delivery.append(["Do you ship abroad?", "To the EU only."])
+    delivery.append(["How long does it take?", 2])
+    out = io.BytesIO()
+    book.save(out)
+    result = read_source(out.getvalue(), "faq.xlsx")
+    assert result.format == "xlsx"
+    assert [(p.question, p.answer, p.line, p.metadata.get("sheet")) for p in result.pairs] == [
+        ("When am I billed?", "On the 1st of each month.", 2, "Billing"),
+        ("Can I pay by card?", "Yes:\n- Visa\n- Mastercard", 4, "Billing"),
+        ("Do you ship abroad?", "To the EU only.", 1, "Delivery"),
+        ("How long does it take?", "2", 2, "Delivery"),
+    ]
+    assert result.pairs[0].metadata["topic"] == "billing"
+    reasons = {(d.line, d.reason) for d in result.dropped}
+    assert (3, "record skipped, field 'answer': is empty") in reasons
+    assert (5, "record skipped, field 'answer': is empty") in reasons  # no value computed for the formula
+    assert any(d.reason == "sheet without question and answer columns" for d in result.dropped)
+    with pytest.raises(IngestError, match=r"faq.xlsx \(sheet 'Billing'\), line 3, field 'answer': is empty"):
+        read_source(out.getvalue(), "faq.xlsx", strict=True)
+
+
+def _pdf(pages) -> bytes:
+    pdf = fpdf.FPDF()
+    pdf.set_auto_page_break(False)
+    for number, draw in enumerate(pages, start=1):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=8)
+        pdf.set_xy(10, 285)
+        pdf.cell(0, 5, f"Acme Help Centre - returns FAQ - page {number}")
+        pdf.set_xy(10, 15)
+        draw(pdf)
+    return bytes(pdf.output())
+
+
+def _text(pdf, text: str, style: str = "", size: int = 11) -> None:
+    pdf.set_font("Helvetica", style, size)
+    pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def test_pdf_faq_bold_and_run_in_questions_lists_headers_dropped():
+    long = ("Pack it in its box and print the label from your account page. We refund within five days of"
+            " receiving it, to the card you paid with.")
+
+    def first(pdf):
+        _text(pdf, "Returns FAQ", size=22)
+        _text(pdf, "How do I return an item?", "B")
+        _text(pdf, long)
+        _text(pdf, "- Keep the receipt.")
+        _text(pdf, "- Use any post office.")
+        pdf.ln(4)
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.write(6, "Is return postage free?")
+        pdf.set_font("Helvetica", "", 11)
+        pdf.write(6, " Yes, within the EU.")
+        pdf.ln(10)
+
+    def second(pdf):
+        _text(pdf, "1. Can I exchange a gift?", "B")
+        _text(pdf, "Yes, with the gift receipt.")
+
+    def third(pdf):
+        _text(pdf, "Q: Damaged parcels")
+        _text(pdf, "A: Photograph the box and write to us within 48 hours.")
+
+    result = read_source(_pdf([first, second, third]), "returns.pdf")
+    assert result.format == "pdf" and result.title == "Returns FAQ"
+    assert [(p.question, p.answer, p.line) for p in result.pairs] == [
+        ("How do I return an item?", long + "\n\n- Keep the receipt.\n- Use any post office.", 1),
+        ("Is return postage free?", "Yes, within the EU.", 1),
+        ("Can I exchange a gift?", "Yes, with the gift receipt.", 2),
+        ("Damaged parcels", "Photograph the box and write to us within 48 hours.", 3),
+    ]
+    footers = [d for d in result.dropped if d.reason == "page header or footer"]
+    assert [d.line for d in footers] == [1, 2, 3] and footers[0].text == "Acme Help Centre - returns FAQ - page 1"
+
+
+def test_pdf_manual_headings_are_the_questions():
+    def page(pdf):
+        _text(pdf, "Kettle K2 user guide", size=22)
+        _text(pdf, "Descaling", size=15)
+        _text(pdf, "Boil a mix of water and vinegar, leave it for an hour, then rinse twice.")
+        _text(pdf, "Safety", size=15)
+        _text(pdf, "Never immerse the base in water.")
+
+    result = read_source(_pdf([page]), "kettle.pdf")
+    assert [(p.question, p.answer, p.metadata) for p in result.pairs] == [
+        ("Descaling", "Boil a mix of water and vinegar, leave it for an hour, then rinse twice.",
+         {QUESTION_FROM: "heading"}),
+        ("Safety", "Never immerse the base in water.", {QUESTION_FROM: "heading"}),
+    ]
+
+
+def test_damaged_documents_and_zip_bombs_are_clear_errors(monkeypatch):
+    with pytest.raises(IngestError, match=r"broken.pdf: not a readable PDF"):
+        read_source(b"%PDF-1.7\nnot really", "broken.pdf")
+    with pytest.raises(IngestError, match=r"broken.docx: not a readable Word"):
+        read_source(b"PK\x03\x04 nothing", "broken.docx")
+    from oftenasked.ingest import documents
+
+    monkeypatch.setattr(documents, "MAX_UNPACKED", 1024 * 1024)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b" " * (4 * 1024 * 1024))
+    with pytest.raises(IngestError, match="bomb.docx: too large once unpacked"):
+        read_source(bomb.getvalue(), "bomb.docx")
+    # Named by their content when their name does not say.
+    assert read_source(_pdf([lambda pdf: _text(pdf, "Is it free?\n\nYes.")]), "download").format == "pdf"
