@@ -136,9 +136,9 @@ def test_control_characters_are_refused_in_every_field(record, field):
 
 
 def test_control_characters_are_refused_on_every_path(hash_kb):
-    tsv = "Question\tAnswer\nIs it open?\tYes\x01.\n".encode()
+    tsv = b"Question\tAnswer\nIs it open?\tYes\x01.\n"
     html = b"<h2>Is it open?</h2><p>Yes&#1;.</p>"  # lxml keeps some, drops others: either way none is stored
-    md = "## Is it open?\n\nYes\x0b.\n".encode()
+    md = b"## Is it open?\n\nYes\x0b.\n"
     for data, name in ((tsv, "c.tsv"), (md, "c.md")):
         with pytest.raises(IngestError, match="control character"):
             read_source(data, name)
