@@ -266,8 +266,11 @@ class Converter:
             target = safe_link(el.get("href"), self.base)
             text = inner.strip()
             if target and text and "\n" not in text:
+                # Spaces inside the link's text stay, outside its brackets: "the<a> risks</a>" is "the [risks](...)".
+                lead = inner[: len(inner) - len(inner.lstrip())]
+                trail = inner[len(inner.rstrip()) :]
                 text = text.replace("[", "\\[").replace("]", "\\]")
-                return f"[{text}]({target})"
+                return f"{lead}[{text}]({target}){trail}"
             return inner
         return inner
 
