@@ -116,7 +116,8 @@ def test_questions_without_a_question_mark_where_the_layout_marks_them():
     answers = [p.answer for p in museum.pairs]
     assert answers[0] == "Tuesday to Sunday, *10:00 to 17:00*; closed on Mondays."
     assert answers[1] == "Yes: read about the [car park](https://museum.example/visit/parking) and its prices."
-    assert answers[2] == "Entry is free. Special exhibitions cost **€8**, [booked online](https://museum.example/shop) or at the desk."
+    assert answers[2] == ("Entry is free. Special exhibitions cost **€8**, [booked online](https://museum.example/shop)"
+                          " or at the desk.")
     assert "Getting here" not in [p.question for p in museum.pairs]  # a heading after the FAQ section
 
 

@@ -10,6 +10,7 @@ counts them again.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from lxml.etree import _Element
 
@@ -134,7 +135,7 @@ def accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawPa
         holder = el.getparent()
         item = holder if holder is not None and sum(1 for c in holder if isinstance(c.tag, str) and _is_title(c)) == 1 \
             and holder.tag not in ("body", "main", "article") else el
-        reason = not_a_question(item, element_text(el), lambda item=item, el=el: _titles_beside(item) or [element_text(el)])
+        reason = not_a_question(item, element_text(el), partial(_titles_beside, item, el))
         if reason:
             _drop(item, question, reason, convert)
             target = _target(el, ids)
@@ -153,17 +154,22 @@ def accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawPa
     return found
 
 
-def _titles_beside(item: _Element) -> list[str]:
-    """The titles of an accordion item and of the items beside it."""
+def _summaries(details: _Element) -> list[str]:
+    """The summaries of a ``<details>`` and of those beside it."""
+    return [element_text(s) for s in details.xpath("../details/summary")]
+
+
+def _titles_beside(item: _Element, title: _Element) -> list[str]:
+    """The titles of an accordion item and of the items beside it (at least its own)."""
     group = item.getparent()
     titles: list[str] = []
     for child in group if group is not None else []:
         if not isinstance(child.tag, str):
             continue
-        title = child if _is_title(child) else next((d for d in child if isinstance(d.tag, str) and _is_title(d)), None)
-        if title is not None:
-            titles.append(element_text(title))
-    return titles
+        found = child if _is_title(child) else next((d for d in child if isinstance(d.tag, str) and _is_title(d)), None)
+        if found is not None:
+            titles.append(element_text(found))
+    return titles or [element_text(title)]
 
 
 def _drop(el: _Element, title: str, reason: str, convert: Converter) -> None:
@@ -211,8 +217,7 @@ def details(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]
         if summary is None or claimed(el):
             continue
         question = clean_question(element_text(summary))
-        reason = not_a_question(el, element_text(summary),
-                                lambda el=el: [element_text(s) for s in el.xpath("../details/summary")])
+        reason = not_a_question(el, element_text(summary), partial(_summaries, el))
         if reason:
             _drop(el, question, reason, convert)
             continue
