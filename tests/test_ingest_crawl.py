@@ -143,7 +143,8 @@ def test_cli_strict_and_the_counts_of_dropped_blocks_per_reason(tmp_path):
     forgiving = CliRunner().invoke(cli, ["ingest", str(faq), "--kb", kb, "--report"])
     assert forgiving.exit_code == 0, forgiving.output
     assert "1 pairs (1 added" in forgiving.output and "2 blocks dropped (2 record skipped)" in forgiving.output
-    assert "dropped line 2: 'is empty' (record skipped, field 'answer': is empty)" in forgiving.output
+    assert "dropped line 2: 'Is it free?' (record skipped, field 'answer': is empty)" in forgiving.output
+    assert "dropped line 3: 'Orphan.' (record skipped, field 'question': is empty (and there is no title))" in forgiving.output
     strict = CliRunner().invoke(cli, ["ingest", str(faq), "--kb", str(tmp_path / "strict.sqlite"), "--strict"])
     assert strict.exit_code == 1
     assert "faq.jsonl, line 2, field 'answer': is empty" in strict.output

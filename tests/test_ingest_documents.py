@@ -108,9 +108,9 @@ def test_excel_sheets_are_read_like_csv_files():
         ("How long does it take?", "2", 2, "Delivery"),
     ]
     assert result.pairs[0].metadata["topic"] == "billing"
-    reasons = {(d.line, d.reason) for d in result.dropped}
-    assert (3, "record skipped, field 'answer': is empty") in reasons
-    assert (5, "record skipped, field 'answer': is empty") in reasons  # no value computed for the formula
+    reasons = {(d.line, d.text, d.reason) for d in result.dropped}
+    assert (3, "Do you refund?", "record skipped, field 'answer': is empty") in reasons
+    assert (5, "How much is it?", "record skipped, field 'answer': is empty") in reasons  # no value computed
     assert any(d.reason == "sheet without question and answer columns" for d in result.dropped)
     with pytest.raises(IngestError, match=r"faq.xlsx \(sheet 'Billing'\), line 3, field 'answer': is empty"):
         read_source(out.getvalue(), "faq.xlsx", strict=True)
@@ -202,3 +202,24 @@ def test_damaged_documents_and_zip_bombs_are_clear_errors(monkeypatch):
         read_source(bomb.getvalue(), "bomb.docx")
     # Named by their content when their name does not say.
     assert read_source(_pdf([lambda pdf: _text(pdf, "Is it free?\n\nYes.")]), "download").format == "pdf"
+
+
+def test_pdf_tables_are_kept_as_markdown_tables():
+    def page(pdf):
+        _text(pdf, "What does each plan cost?", "B")
+        _text(pdf, "Prices per month:")
+        with pdf.table() as table:
+            for cells in (("Plan", "Price"), ("Basic", "5 EUR"), ("Family", "12 EUR")):
+                row = table.row()
+                for cell in cells:
+                    row.cell(cell)
+        pdf.ln(4)
+        _text(pdf, "Can I switch plans?", "B")
+        _text(pdf, "Yes, at any time.")
+
+    result = read_source(_pdf([page]), "plans.pdf")
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("What does each plan cost?",
+         "Prices per month:\n\n| Plan | Price |\n| --- | --- |\n| Basic | 5 EUR |\n| Family | 12 EUR |"),
+        ("Can I switch plans?", "Yes, at any time."),
+    ]

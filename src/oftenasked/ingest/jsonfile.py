@@ -18,7 +18,7 @@ from ..errors import IngestError, UnusableRecordError
 from .clean import clean_markdown, normalize
 from .convert import Converter, element_text, looks_like_html, plain_to_markdown
 from .jsonlines import read_jsonlines, record_to_pair
-from .records import QUESTION_FROM, RawPair, ReadResult
+from .records import QUESTION_FROM, RawPair, ReadResult, record_text
 
 MARKDOWN = "text/markdown"
 """``encodingFormat`` of answers whose text is Markdown (what ``oftenasked export --format jsonld`` writes)."""
@@ -217,7 +217,8 @@ def _pairs_of(items: list[Any], lines: list[int], origin: str, key: str | None, 
             error = exc if line else kind(origin, exc.problem, field=f"{where}.{exc.field}" if exc.field else where)
             if not isinstance(error, UnusableRecordError):
                 raise error from None
-            result.skip(error)  # well-formed but of no use: skipped and reported (strict: an error)
+            text = record_text(record.get("question"), record.get("answer")) if isinstance(record, dict) else ""
+            result.skip(error, text)  # well-formed but of no use: skipped and reported (strict: an error)
     return result
 
 

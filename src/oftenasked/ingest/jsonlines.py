@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import IngestError, UnusableRecordError
 from .checks import bound_raw
 from .clean import clean_markdown, normalize
-from .records import QUESTION_FROM, RawPair, ReadResult
+from .records import QUESTION_FROM, RawPair, ReadResult, record_text
 
 _PAIR_FIELDS = {"id", "question", "answer", "source", "alternates", "metadata"}
 
@@ -87,5 +87,5 @@ def read_jsonlines(text: str, origin: str) -> ReadResult:
         try:
             result.pairs.append(record_to_pair(record, origin, number))
         except UnusableRecordError as exc:  # well-formed but of no use: skipped and reported (strict: an error)
-            result.skip(exc)
+            result.skip(exc, record_text(record.get("question") or record.get("title"), record.get("answer")))
     return result

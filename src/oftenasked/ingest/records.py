@@ -49,6 +49,15 @@ class ReadResult:
         self.dropped.append(Dropped(text or error.problem, f"{SKIPPED}{where}: {error.problem}", error.line))
 
 
+def record_text(question: object, answer: object) -> str:
+    """What the report shows of a skipped record: its question, else the start of its answer."""
+    for value in (question, answer):
+        if isinstance(value, str) and value.strip():
+            text = " ".join(value.split())
+            return text if len(text) <= 80 else text[:79] + "…"
+    return "(empty record)"
+
+
 def stable_id(origin_name: str, question: str) -> str:
     """An id for a pair whose source gave none: stable while the question's words stay."""
     norm = " ".join(question.lower().split())

@@ -19,7 +19,7 @@ from ..errors import IngestError, UnusableRecordError
 from ..models import Dropped
 from .checks import bound_raw
 from .clean import clean_markdown, normalize
-from .records import QUESTION_FROM, RawPair, ReadResult
+from .records import QUESTION_FROM, RawPair, ReadResult, record_text
 from .sniff import header_names
 
 QNA_MAKER_COLUMNS = ("Question", "Answer", "Source", "Metadata", "SuggestedQuestions", "IsContextOnly", "Prompts",
@@ -131,7 +131,7 @@ def _rows(
     pairs: list[RawPair] = []
     dropped: list[Dropped] = []
     by_id: dict[str, RawPair] = {}
-    skipped: list[UnusableRecordError] = []
+    skipped: list[tuple[UnusableRecordError, str]] = []
     previous = 0
     first = True
     while True:
@@ -162,7 +162,8 @@ def _rows(
         try:
             pair = _pair(cells, roles, names, origin, line)
         except UnusableRecordError as exc:
-            skipped.append(exc)
+            by_role = {role: cells[i] for i, role in roles.items() if i < len(cells)}
+            skipped.append((exc, record_text(by_role.get("question"), by_role.get("answer"))))
             continue
         if pair.id is not None and pair.id in by_id:
             main = by_id[pair.id]
@@ -175,8 +176,8 @@ def _rows(
             by_id[pair.id] = pair
         pairs.append(pair)
     result = ReadResult(format=fmt, pairs=pairs, dropped=dropped)
-    for error in skipped:
-        result.skip(error)
+    for error, shown in skipped:
+        result.skip(error, shown)
     return result
 
 

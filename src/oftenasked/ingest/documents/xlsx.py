@@ -42,10 +42,11 @@ def _row_numbers(result: ReadResult, rows: dict[int, int]) -> ReadResult:
     for pair in result.pairs:
         pair.line = row(pair.line)
     out = ReadResult(format=result.format, pairs=result.pairs, title=result.title)
-    skipped = {id(d) for d in result.dropped[len(result.dropped) - len(result.skipped):]}
-    out.dropped = [Dropped(d.text, d.reason, row(d.line)) for d in result.dropped if id(d) not in skipped]
-    for error in result.skipped:
-        out.skip(UnusableRecordError(error.source, error.problem, line=row(error.line), field=error.field))
+    # skip() added one report line per skipped record, last: they are made again with row numbers.
+    tail = len(result.dropped) - len(result.skipped)
+    out.dropped = [Dropped(d.text, d.reason, row(d.line)) for d in result.dropped[:tail]]
+    for error, shown in zip(result.skipped, result.dropped[tail:]):
+        out.skip(UnusableRecordError(error.source, error.problem, line=row(error.line), field=error.field), shown.text)
     return out
 
 
