@@ -223,3 +223,51 @@ def test_pdf_tables_are_kept_as_markdown_tables():
          "Prices per month:\n\n| Plan | Price |\n| --- | --- |\n| Basic | 5 EUR |\n| Family | 12 EUR |"),
         ("Can I switch plans?", "Yes, at any time."),
     ]
+
+
+def test_word_faq_typed_without_styles_with_categories_and_a_question_table():
+    def build(d):
+        d.add_heading("Library FAQ", 1)
+        d.add_heading("Borrowing", 2)
+        d.add_paragraph("How many books can I borrow?")
+        d.add_paragraph("Up to 15 at a time.")
+        d.add_paragraph("Can I renew online?")
+        d.add_paragraph("Yes, twice, from your account.")
+        d.add_heading("Membership", 2)
+        d.add_paragraph("Who can join?")
+        d.add_paragraph("Anyone who lives or works in the city.")
+        line = d.add_paragraph("Q: Is it free")
+        line.add_run().add_break()  # Shift+Enter: the answer on the next line of the same paragraph
+        line.add_run("A: Yes, for residents.")
+        table = d.add_table(rows=3, cols=2)
+        cells = {(0, 0): "Question", (0, 1): "Answer", (1, 0): "Wi-Fi", (1, 1): "Free, in every branch.",
+                 (2, 0): "Can I print?", (2, 1): "10 cents a page."}
+        for (r, c), text in cells.items():
+            table.cell(r, c).text = text
+
+    result = read_source(_docx(build), "library.docx")
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("How many books can I borrow?", "Up to 15 at a time."),
+        ("Can I renew online?", "Yes, twice, from your account."),
+        ("Who can join?", "Anyone who lives or works in the city."),
+        ("Is it free", "Yes, for residents."),
+        ("Wi-Fi", "Free, in every branch."),  # the table's header says its first column holds the questions
+        ("Can I print?", "10 cents a page."),
+    ]
+    assert {(d.text, d.reason) for d in result.dropped} == {("Borrowing", "heading outside the questions"),
+                                                            ("Membership", "heading outside the questions")}
+
+
+def test_pdf_faq_typed_without_bold_questions():
+    def page(pdf):
+        _text(pdf, "Library FAQ", size=20)
+        _text(pdf, "Borrowing", size=15)
+        _text(pdf, "How many books can I borrow?")
+        _text(pdf, "Up to 15 at a time, for three weeks. You can renew them twice online or at the desk unless"
+                   " someone else has reserved them.")
+        _text(pdf, "Can I renew online?")
+        _text(pdf, "Yes.")
+
+    result = read_source(_pdf([page]), "library.pdf")
+    assert [p.question for p in result.pairs] == ["How many books can I borrow?", "Can I renew online?"]
+    assert result.pairs[0].answer.endswith("unless someone else has reserved them.")

@@ -62,6 +62,35 @@ def _details(text: str) -> tuple[str, list[RawPair]]:
     return _DETAILS.sub(take, text), pairs
 
 
+def _plain_questions(lines: list[str]) -> set[int]:
+    """Line numbers of plain one-line paragraphs that ask, where the text marks no question otherwise
+    (documents typed without styles: "How many books can I borrow?" over its answer, under category
+    headings); empty when there are fewer than two, or fewer than the headings, bold and "Q:" lines that ask."""
+    found: set[int] = set()
+    marked = 0
+    fence = False
+    for number, raw in enumerate(lines, start=1):
+        if _FENCE.match(raw):
+            fence = not fence
+            continue
+        stripped = normalize(raw).strip()
+        if fence or not stripped:
+            continue
+        heading = _HEADING.match(stripped)
+        if heading:
+            marked += _plain(_ATTRS.sub("", heading.group(2))).endswith("?")
+            continue
+        if _BOLD_LINE.match(_LIST_MARK.sub("", stripped, count=1)) or _Q_LINE.match(stripped):
+            marked += 1
+            continue
+        before = lines[number - 2].strip() if number > 1 else ""
+        after = lines[number].strip() if number < len(lines) else ""
+        if (stripped.endswith(("?", "？", "؟")) and not before and len(stripped) <= _MAX_QUESTION
+                and not re.match(r"^(?:[-*+>|]|\d{1,9}[.)])\s", stripped) and not after.startswith(("-", "*", "|"))):
+            found.add(number)
+    return found if len(found) >= 2 and len(found) >= marked else set()
+
+
 def _faq_headings(lines: list[str]) -> set[int]:
     """Line numbers of headings that are questions because they sit under a "FAQ" heading with no "?" ones."""
     headings: list[tuple[int, int, str]] = []
@@ -94,7 +123,8 @@ def read_markdown(text: str, origin: str) -> ReadResult:
     """Read a Markdown FAQ. ``origin`` names the file for messages."""
     text, detail_pairs = _details(text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = text.split("\n")
-    faq_headings = _faq_headings(lines)
+    plain_questions = _plain_questions(lines)
+    faq_headings = set() if plain_questions else _faq_headings(lines)
     start = 0
     if lines and lines[0].strip() == "---":  # YAML front matter
         end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
@@ -149,6 +179,8 @@ def read_markdown(text: str, origin: str) -> ReadResult:
             question = (bold.group(2).strip(), 7, bold.group(3))
         elif q_line and len(_plain(q_line.group(1))) <= _MAX_QUESTION:
             question = (_plain(q_line.group(1)), 7, "")
+        elif number in plain_questions:
+            question = (stripped, 7, "")
         if question is not None:
             finish()
             draft = _Draft(question=question[0], level=question[1], line=number)

@@ -14,6 +14,7 @@ from ...models import Dropped
 from ..convert import escape_block_start
 from ..markdown import read_markdown
 from ..records import ReadResult
+from ..sniff import ANSWER_COLUMNS, QUESTION_COLUMNS
 
 _NUMBERED_QUESTION = re.compile(r"^(?:\d{1,3}[.)]|Q\d{0,3}[.:)])\s+(\S.{1,298}[?？؟])$")
 MAX_QUESTION = 300
@@ -34,6 +35,26 @@ def table_markdown(rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
     lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
     return "\n".join(lines)
+
+
+def qa_rows(rows: list[list[str]]) -> list[tuple[str, str]]:
+    """The (question, answer) rows of a table that is a FAQ: its header names a question and an answer
+    column, or most cells of its first column ask; else nothing."""
+    rows = [[c.strip() for c in r] for r in rows if any(c.strip() for c in r)]
+    if len(rows) < 2 or min(len(r) for r in rows) < 2:
+        return []
+    header = [c.lower() for c in rows[0]]
+    asked = next((i for i, c in enumerate(header) if c in QUESTION_COLUMNS or "question" in c), None)
+    answered = next((i for i, c in enumerate(header) if c in ANSWER_COLUMNS or "answer" in c), None)
+    if asked is not None and answered is not None and asked != answered:
+        body = rows[1:]
+    else:
+        asked, answered, body = 0, 1, rows
+        questions = [r[0] for r in body if r[0]]
+        if sum(q.endswith(("?", "？", "؟")) for q in questions) * 2 < len(questions) or len(questions) < 2:
+            return []
+    return [(r[asked], r[answered]) for r in body if len(r) > max(asked, answered) and r[asked] and r[answered]
+            and len(r[asked]) <= MAX_QUESTION]
 
 
 @dataclass
@@ -73,6 +94,13 @@ class Outline:
             self.blocks.append(("   " * depth + marker + text, place))
 
     def table(self, rows: list[list[str]], place: int) -> None:
+        """A table: a table of questions and answers gives its pairs, any other one stays a Markdown table."""
+        pairs = qa_rows(rows)
+        if pairs:
+            for question, answer in pairs:
+                self.blocks.append((f"Q: {' '.join(question.split())}", place))
+                self.paragraph(answer, place)
+            return
         markdown = table_markdown(rows)
         if markdown:
             self.blocks.append((markdown, place))

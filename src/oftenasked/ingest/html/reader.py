@@ -15,9 +15,9 @@ headers and footers, sidebars, cookie notices, share buttons, related-post lists
 ads, pull quotes, disclaimers, author boxes and calls to action (``chrome``); toggles that are not
 questions are dropped by ``toggles``. Where the structured layer disagrees with what the page shows
 (an item holding several of its questions, fewer items), the page is followed and the disagreement
-reported. A page with no question at all is split at its headings into passages. The layouts live in ``layouts`` and ``headings``; this module
-parses, reads the structured layer and merges. The parser is lxml's (libxml2); nothing on the page
-is executed or fetched.
+reported. A page with no question at all is split at its headings into passages. The layouts live
+in ``layouts`` and ``headings``; this module parses, reads the structured layer and merges. The
+parser is lxml's (libxml2); nothing on the page is executed or fetched.
 """
 
 from __future__ import annotations
