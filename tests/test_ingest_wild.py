@@ -59,8 +59,8 @@ def test_the_page_is_followed_when_its_json_ld_disagrees_and_product_toggles_are
     ]
     disagreements = [d for d in result.dropped if d.reason.startswith("structured data disagrees with the page")]
     assert len(disagreements) == 1 and "holds 3 other questions" in disagreements[0].reason
-    assert reasons(result)["Ingredients"].startswith("toggle that is not a question")
-    assert reasons(result)["Shipping & returns"].startswith("toggle that is not a question")
+    assert reasons(result)["Ingredients"] == "product panel, not a question"
+    assert reasons(result)["Shipping & returns"] == "product panel, not a question"
 
 
 def test_json_ld_with_fewer_items_than_the_page_is_reported_and_the_page_kept():
@@ -121,10 +121,18 @@ def test_questions_without_a_question_mark_where_the_layout_marks_them():
     assert "Getting here" not in [p.question for p in museum.pairs]  # a heading after the FAQ section
 
 
-def test_accordion_titles_without_a_question_mark_in_a_faq_stay_questions():
+def test_accordion_titles_without_a_question_mark_stay_questions_but_page_panels_do_not():
     page = """<h2>FAQ</h2><div class="faq"><details><summary>Opening hours</summary><p>9 to 5.</p></details>
       <details><summary>Prices</summary><p>Free.</p></details></div>"""
     assert [p.question for p in read_html(page, "faq.html").pairs] == ["Opening hours", "Prices"]
+    services = """<h1>Our services</h1><div class="elementor-accordion">
+      <div class="elementor-accordion-item"><div class="elementor-tab-title">Delivery times</div>
+      <div class="elementor-tab-content">Two days, or next day for 5 euros.</div></div>
+      <div class="elementor-accordion-item"><div class="elementor-tab-title">Table of contents</div>
+      <div class="elementor-tab-content">1. Delivery 2. Returns</div></div></div>"""
+    result = read_html(services, "services.html")
+    assert [(p.question, p.answer) for p in result.pairs] == [("Delivery times", "Two days, or next day for 5 euros.")]
+    assert reasons(result)["Table of contents"] == "page panel, not a question"
 
 
 def test_a_help_article_without_questions_becomes_passages_split_at_its_headings():
