@@ -155,3 +155,17 @@ def test_records_and_markdown_without_questions_use_their_title():
     assert [(p.question, p.metadata[QUESTION_FROM]) for p in read_source(markdown, "router.md").pairs] == [
         ("Router guide", "title"), ("Resetting", "heading")
     ]
+
+
+def test_q_lines_broken_by_br_and_headings_in_a_faq_block():
+    qa = ("<article><p><strong>Q: How do I reset my password?</strong><br>A: Use the link on the sign-in page.</p>"
+          "<p><strong>Q: Can I change my email</strong><br>A: Yes, in Settings.</p></article>")
+    assert [(p.question, p.answer) for p in read_html(qa, "qa.html").pairs] == [
+        ("How do I reset my password?", "Use the link on the sign-in page."), ("Can I change my email", "Yes, in Settings."),
+    ]
+    box = ("<h1>Help</h1><div class='faq'><h3 class='faq-title'>Shipping</h3><p>We ship worldwide in 3 days.</p>"
+           "<h3 class='faq-title'>Returns</h3><p>Within 30 days.</p></div>")
+    assert [p.question for p in read_html(box, "box.html").pairs] == ["Shipping", "Returns"]
+    categories = ("<div class='faq'><h2>Billing</h2><p><strong>When am I billed?</strong> On the 1st.</p>"
+                  "<h2>Account</h2><p><strong>Can I close it?</strong> Any time.</p></div>")
+    assert [p.question for p in read_html(categories, "cat.html").pairs] == ["When am I billed?", "Can I close it?"]

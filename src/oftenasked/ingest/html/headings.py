@@ -64,7 +64,7 @@ def _flatten(el: _Element, convert: Converter, out: list[Block]) -> None:
             flush()
             text = element_text(child)
             if text:
-                out.append(("h", HEADINGS[tag], text, child.sourceline))
+                out.append(("q" if child.get(FAQ_HEADING) else "h", HEADINGS[tag], text, child.sourceline))
         elif tag in ("ul", "ol") and _holds_questions(child):
             flush()
             for item in child:
@@ -94,6 +94,8 @@ _BOLD_QUESTION = re.compile(
 _FAQ_TITLE = re.compile(r"\b(faqs?|frequently asked|questions|q\s*&\s*a|questions and answers)\b", re.IGNORECASE)
 _FAQ_ONLY = re.compile(r"\b(faqs?|frequently asked|q\s*&\s*a)\b", re.IGNORECASE)
 _Q_LINE = re.compile(r"^(?:\*\*)?(?:Q|Question)\s*\d*\s*[:.)](?:\*\*)?\s+(\S.{1,300})$", re.IGNORECASE)
+_Q_LEAD = re.compile(r"^(?:\*\*)?(?:Q|Question)\s*\d*\s*[:.)]\s*(?:\*\*)?\s*([^\n*]{2,300}?)\s*(?:\*\*)?\n"
+                     r"((?:\*\*)?(?:A|Answer)\s*[:.].*)$", re.IGNORECASE | re.DOTALL)
 _BOLD_LEAD = re.compile(r"^\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?[?？؟])\*\*\s+(\S.*)$", re.DOTALL)
 
 
@@ -140,6 +142,11 @@ def _classify(flat: list[Block], plain: bool, sections: bool) -> list[Block]:
                 if rest:
                     blocks.append(("c", 0, rest, line))
                 continue
+            q_lead = _Q_LEAD.match(text)
+            if q_lead:  # "**Q: Can I change my email**<br>A: Yes, in Settings."
+                blocks.append(("q", 8, q_lead.group(1).strip(), line))
+                blocks.append(("c", 0, q_lead.group(2).strip(), line))
+                continue
             single = "\n" not in text and len(text) <= MAX_QUESTION
             q_line = _Q_LINE.match(text) if single else None
             if q_line or (plain and single and asks(text)):
@@ -185,10 +192,35 @@ def _faq_sections(blocks: list[Block]) -> list[Block]:
     return out
 
 
+FAQ_HEADING = "data-oftenasked-faq-heading"
+_FAQ_BOX = ("//body//*[not(self::a) and (contains(translate(@class,'FAQ','faq'),'faq')"
+            " or contains(translate(@id,'FAQ','faq'),'faq'))]")
+
+
+def _mark_faq_boxes(root: _Element) -> None:
+    """In a block whose class or id says "faq", its deepest headings are the questions, asking or not."""
+    for box in root.xpath(_FAQ_BOX):
+        if box.xpath(f"ancestor-or-self::*[@{CLAIMED}]"):
+            continue
+        found = [h for h in box.iter(*HEADINGS) if not h.get(CLAIMED)]
+        if len(found) < 2:
+            continue
+        deepest = max(HEADINGS[h.tag] for h in found)
+        bold_questions = sum(asks(element_text(b)) for b in box.iter("strong", "b"))
+        if bold_questions >= 2 or any(asks(element_text(h)) for h in found if HEADINGS[h.tag] != deepest):
+            continue  # the questions are marked otherwise; these headings are categories
+        for heading in found:
+            if HEADINGS[heading.tag] == deepest and len(element_text(heading)) <= MAX_QUESTION:
+                heading.set(FAQ_HEADING, "1")
+
+
 def headings(
     root: _Element, convert: Converter, dropped: list[Dropped], plain: bool, sections: bool = False
 ) -> list[RawPair]:
-    """Pairs from question headings, bold or "Q:" lines; ``sections``: also headings under a "FAQ" title."""
+    """Pairs from question headings, bold or "Q:" lines; ``sections``: also headings under a "FAQ" title
+    or in a block whose class says "faq"."""
+    if sections:
+        _mark_faq_boxes(root)
     body = root.find("body") if root.find("body") is not None else root
     flat: list[Block] = []
     _flatten(body, convert, flat)
