@@ -271,3 +271,21 @@ def test_pdf_faq_typed_without_bold_questions():
     result = read_source(_pdf([page]), "library.pdf")
     assert [p.question for p in result.pairs] == ["How many books can I borrow?", "Can I renew online?"]
     assert result.pairs[0].answer.endswith("unless someone else has reserved them.")
+
+
+def test_documents_in_a_folder_go_in_and_a_missing_extra_names_what_to_install(hash_kb, tmp_path, monkeypatch):
+    import importlib.util
+
+    (tmp_path / "gym.docx").write_bytes(_docx(lambda d: (_bold(d, "Is there a pool?"), d.add_paragraph("Yes, 25 m."))))
+    book = openpyxl.Workbook()
+    book.active.append(["Question", "Answer"])
+    book.active.append(["Is there parking?", "Yes, free."])
+    book.save(tmp_path / "gym.xlsx")
+    report = hash_kb.ingest([tmp_path])
+    assert sorted(p.question for p in hash_kb.pairs()) == ["Is there a pool?", "Is there parking?"]
+    assert {s.format for s in report.sources} == {"docx", "xlsx"}
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "openpyxl" else real(name, *a))
+    with pytest.raises(IngestError, match=r"gym.xlsx: Reading Excel workbooks needs an optional dependency: "
+                                          r"pip install 'oftenasked\[documents\]'"):
+        read_source((tmp_path / "gym.xlsx").read_bytes(), "gym.xlsx")

@@ -55,12 +55,12 @@ def open_zip(data: bytes, origin: str, kind: str) -> None:
         raise IngestError(origin, f"too large once unpacked ({total} bytes; the limit is {MAX_UNPACKED})")
 
 
-def need(module: str, feature: str) -> None:
-    """Raise :class:`MissingExtraError` (an install hint) when the documents extra is missing."""
+def need(module: str, feature: str, origin: str) -> None:
+    """Fail this source with an install hint when the documents extra is missing (the other sources go on)."""
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise MissingExtraError(feature, "documents")
+        raise IngestError(origin, MissingExtraError(feature, "documents").message)
 
 
 def read_pdf(data: bytes, origin: str) -> ReadResult:

@@ -83,7 +83,7 @@ def _list_kind(paragraph: Any) -> tuple[bool, bool, int]:
 
 
 def read_docx(data: bytes, origin: str) -> ReadResult:
-    need("docx", "Reading Word documents")
+    need("docx", "Reading Word documents", origin)
     open_zip(data, origin, "Word (DOCX)")
     import docx
     from docx.table import Table

@@ -84,7 +84,7 @@ def _lines(page: Any, skip: list[tuple[float, float, float, float]]) -> list[dic
 
 
 def read_pdf(data: bytes, origin: str) -> ReadResult:
-    need("pdfplumber", "Reading PDF documents")
+    need("pdfplumber", "Reading PDF documents", origin)
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 

@@ -51,7 +51,7 @@ def _row_numbers(result: ReadResult, rows: dict[int, int]) -> ReadResult:
 
 
 def read_xlsx(data: bytes, origin: str) -> ReadResult:
-    need("openpyxl", "Reading Excel workbooks")
+    need("openpyxl", "Reading Excel workbooks", origin)
     open_zip(data, origin, "Excel (XLSX)")
     import openpyxl
 
