@@ -101,7 +101,7 @@ _BOLD_LEAD = re.compile(r"^\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?(.{2,300}?[?�
 
 # A bold question inside a paragraph, at its start or after the end of a sentence: "... 18 or over. **How is
 # my bill worked out?** Your bill ..." (government pages run their questions into the previous answer).
-_RUN_IN = re.compile(r"(?:^|(?<=[.!…:;)”\"'])\s+)\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?[^*\n]{2,300}?[?？؟]\*\*(?=\s|$)")
+_RUN_IN = re.compile(r"(?:^|(?<=[.!…)”\"'])\s+)\*\*(?:(?:Q|Question)\s*\d*\s*[:.]\s*)?[^*\n]{2,300}?[?？؟]\*\*(?=\s|$)")
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])\s")
 
 
