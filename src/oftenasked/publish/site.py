@@ -1,0 +1,277 @@
+"""Build the static "Often asked" site of a knowledge base: one page per need, incrementally.
+
+The steps, each in its own module: group pairs into needs (``needs.py``), name their pages
+(``slugs.py``), choose their related questions (``links.py``), render (``render.py``), write only
+what changed against the last build's manifest (``manifest.py``), sitemap and robots
+(``sitemap.py``), then index the pages for static search (``search.py``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InputError
+from . import manifest as manifest_mod
+from . import search as search_mod
+from .links import demand_boost, related_needs
+from .needs import Need, group_needs
+from .render import Link, NeedPage, SiteConfig, listing_page, need_page, search_page
+from .sitemap import robots, sitemaps
+from .slugs import assign_slugs, short_hash, slugify
+
+if TYPE_CHECKING:
+    from ..kb import KnowledgeBase
+    from ..models import Pair
+
+Progress = Callable[[str, int, int], None]
+INLINE_INDEX = 600
+"""Up to this many pages, the index page lists every question; past it, one page per letter of topic."""
+TOPIC_KEYS = ("topic", "category", "section")
+"""Metadata that names a pair's topic on the index; without any, its source does."""
+RESERVED = frozenset({"index", "search"})
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    """What a build did: files (from the site's root) added, changed and removed, and how many stayed."""
+
+    folder: str
+    pages: int
+    """Question pages (one per need)."""
+    pairs: int
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    searchable: bool
+    """Whether the search index was built (or was current)."""
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "folder": self.folder, "pages": self.pages, "pairs": self.pairs, "added": list(self.added),
+            "changed": list(self.changed), "removed": list(self.removed), "unchanged": self.unchanged,
+            "searchable": self.searchable, "seconds": round(self.seconds, 2),
+        }
+
+
+def _base_url(url: str | None) -> str:
+    if not url:
+        return ""
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"--base-url must be an http(s) URL, got {url!r}")
+    return url if url.endswith("/") else url + "/"
+
+
+def _topic(pair: Pair) -> str:
+    for key in TOPIC_KEYS:
+        value = pair.metadata.get(key, "").strip()
+        if value:
+            return value
+    return pair.source or pair.origin or "Questions"
+
+
+def _demand(kb: KnowledgeBase, pairs: list[Pair]) -> np.ndarray:
+    """How often each pair was given as an answer, from the query log (zeros when it is empty)."""
+    kb.flush_query_log()
+    rows = kb.store.db.execute(
+        "SELECT answer_id, count(*) FROM queries WHERE answered = 1 AND answer_id IS NOT NULL GROUP BY answer_id"
+    ).fetchall()
+    counts = {str(i): int(n) for i, n in rows}
+    return np.asarray([counts.get(p.id, 0) for p in pairs], dtype=np.float64)
+
+
+def _best_first(kb: KnowledgeBase, pairs: list[Pair], vectors: np.ndarray, need: Need) -> list[int]:
+    """A need's pairs, the best answer to its question first, then the rest in knowledge-base order.
+
+    Ranked by the fused retrieval score that ``ask`` ranks by, for the need's question; its vector is
+    the stored one (the question's own embedding), so nothing is embedded.
+    """
+    if len(need.members) == 1:
+        return list(need.members)
+    question = pairs[need.lead].question
+    found = kb.index.search(question, vectors[need.lead], min(100, max(20, 2 * len(need.members))), kb.weights)
+    members = set(need.members)
+    ranked = [int(at) for at in found.order if int(at) in members]
+    return ranked + [m for m in need.members if m not in ranked]
+
+
+def _asset(name: str) -> bytes:
+    return resources.files("oftenasked.publish").joinpath("static", name).read_bytes()
+
+
+def build_site(
+    kb: KnowledgeBase,
+    folder: str | Path,
+    *,
+    base_url: str | None = None,
+    title: str = "Often asked",
+    related: int | None = None,
+    search: bool = True,
+    progress: Progress | None = None,
+) -> SiteReport:
+    """Write (or bring up to date) the static site of a knowledge base in ``folder``.
+
+    Only files whose content changed are written; pages of needs that are gone are removed. With
+    ``search``, Pagefind (the ``[site]`` extra) indexes the pages so the search box needs no server.
+    """
+    started = time.perf_counter()
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file, not a folder")
+    previous = manifest_mod.load(out)
+    if search:
+        search_mod.pagefind_executable()  # fail before the work, not after it
+    config = SiteConfig(title=title.strip() or "Often asked", base_url=_base_url(base_url), search=search)
+    top = kb.settings.related_top if related is None else related
+    if not 0 <= top <= 50:
+        raise InputError(f"related must be between 0 and 50, got {top}")
+    report = progress or (lambda stage, done, total: None)
+
+    # Pairs in the search index's order, with their main question vectors.
+    index = kb.index
+    at_rowid = {int(r): i for i, r in enumerate(index.rowids)}
+    ordered: list[Pair | None] = [None] * index.size
+    for rowid, _, pair in kb.store.pair_rows():
+        if rowid in at_rowid:
+            ordered[at_rowid[rowid]] = pair
+    pairs = [p for p in ordered if p is not None]
+    if len(pairs) != index.size:
+        raise InputError("the knowledge base changed while the site was being built; run it again")
+    if not pairs:
+        raise InputError("the knowledge base is empty: ingest some FAQ content first")
+    vectors = np.ascontiguousarray(index.main_question_vectors[np.arange(len(pairs))], dtype=np.float32)
+    needs = group_needs(pairs, vectors)
+    report("Grouping questions", len(needs), len(needs))
+    order = []
+    for done, need in enumerate(needs, start=1):
+        order.append(_best_first(kb, pairs, vectors, need))
+        if done % 500 == 0 or done == len(needs):
+            report("Choosing the best answers", done, len(needs))
+    links = related_needs(vectors, needs, top, demand_boost(_demand(kb, pairs)),
+                          progress=lambda done, total: report("Choosing related questions", done, total))
+    slugs = assign_slugs(
+        [pairs[n.lead].question for n in needs],
+        [[pairs[m].id for m in members] for members in order],
+        previous.previous_slugs(),
+        RESERVED,
+    )
+    need_of = {m: i for i, n in enumerate(needs) for m in n.members}
+    paths = [f"q/{s}.html" for s in slugs]
+
+    # The index: topics in alphabetical order, on one page or on a page per letter.
+    topics: dict[str, list[int]] = {}
+    for i, need in enumerate(needs):
+        topics.setdefault(_topic(pairs[need.lead]), []).append(i)
+    anchors: dict[str, str] = {}
+    for name in sorted(topics, key=str.casefold):
+        anchor = "t-" + slugify(name)
+        anchors[name] = anchor if anchor not in anchors.values() else f"{anchor}-{short_hash(name)}"
+    split = len(needs) > INLINE_INDEX
+
+    def letter(name: str) -> str:
+        first = slugify(name)[:1].upper()
+        return first if first.isascii() and first.isalpha() else "#"
+
+    def letter_path(name: str) -> str:
+        mark = letter(name)
+        return f"topics/{'0' if mark == '#' else mark.lower()}.html"
+
+    topic_path = {name: (letter_path(name) if split else "index.html") + "#" + anchors[name] for name in topics}
+
+    files: dict[str, bytes] = {}
+    pair_ids: dict[str, list[str]] = {}
+    rendered: dict[str, str] = {}
+    for i, need in enumerate(needs):
+        name = _topic(pairs[need.lead])
+        page = NeedPage(
+            path=paths[i],
+            answers=tuple(pairs[m] for m in order[i]),
+            related=tuple(Link(pair=pairs[at], path=paths[need_of[at]]) for at in links[i]),
+            topic=name,
+            topic_path=topic_path[name],
+        )
+        files[page.path] = need_page(page, config, rendered).encode()
+        pair_ids[page.path] = [p.id for p in page.answers]
+        if (i + 1) % 500 == 0 or i + 1 == len(needs):
+            report("Writing pages", i + 1, len(needs))
+
+    def group(name: str) -> tuple[str, str, list[tuple[str, str]]]:
+        return name, anchors[name], [(pairs[needs[i].lead].question, paths[i]) for i in topics[name]]
+
+    names = sorted(topics, key=str.casefold)
+    if split:
+        by_letter: dict[str, list[str]] = {}
+        for name in names:
+            by_letter.setdefault(letter_path(name), []).append(name)
+        bar = [(letter(ns[0]), p, sum(len(topics[n]) for n in ns)) for p, ns in sorted(by_letter.items())]
+        files["index.html"] = listing_page(config, "index.html", config.title, [], letters=bar).encode()
+        for p, ns in by_letter.items():
+            files[p] = listing_page(config, p, f"Topics: {letter(ns[0])}", [group(n) for n in ns], letters=bar).encode()
+    else:
+        files["index.html"] = listing_page(config, "index.html", config.title, [group(n) for n in names]).encode()
+    files["site.css"] = _asset("site.css")
+    files["robots.txt"] = robots(config.base_url).encode()
+    if search:
+        files["search.html"] = search_page(config).encode()
+        files["search.js"] = _asset("search.js")
+
+    # Write what changed; the sitemap's dates come from when each page's content last changed.
+    today = datetime.now(timezone.utc).date().isoformat()
+    current = manifest_mod.Manifest(settings={"base_url": config.base_url, "title": config.title,
+                                              "search": "yes" if search else "no"})
+    added: list[str] = []
+    changed: list[str] = []
+    unchanged = 0
+
+    def put(path: str, data: bytes) -> None:
+        nonlocal unchanged
+        sha = manifest_mod.digest(data)
+        before = previous.files.get(path)
+        target = out / path
+        if before is not None and before.sha256 == sha and target.is_file():
+            current.files[path] = manifest_mod.Entry(sha, before.day, pair_ids.get(path, []))
+            unchanged += 1
+            return
+        manifest_mod.write_atomic(target, data)
+        current.files[path] = manifest_mod.Entry(sha, today, pair_ids.get(path, []))
+        (changed if before is not None else added).append(path)
+
+    out.mkdir(parents=True, exist_ok=True)
+    for done, (path, data) in enumerate(files.items(), start=1):
+        put(path, data)
+        if done % 1000 == 0:
+            report("Saving files", done, len(files))
+    if config.base_url:
+        listed = [p for p in files if p.endswith(".html") and p != "search.html"]
+        entries = [(config.absolute(p), current.files[p].day) for p in sorted(listed)]
+        for path, text in sitemaps(config.base_url, entries).items():
+            put(path, text.encode())
+    removed = sorted(p for p in previous.files if p not in current.files)
+    for path in removed:
+        (out / path).unlink(missing_ok=True)
+    for empty in {(out / p).parent for p in removed} - {out}:
+        if empty.is_dir() and not any(empty.iterdir()):
+            empty.rmdir()
+    manifest_mod.save(out, current)
+
+    pagefind_dir = out / search_mod.FOLDER
+    if search and (added or changed or removed or not pagefind_dir.is_dir()):
+        report("Indexing for search", 0, 1)
+        search_mod.index_site(out)
+        report("Indexing for search", 1, 1)
+    elif not search and pagefind_dir.is_dir() and previous.settings.get("search") == "yes":
+        shutil.rmtree(pagefind_dir)  # the folder was ours: search.html is gone with it
+    return SiteReport(
+        folder=str(out), pages=len(needs), pairs=len(pairs), added=tuple(added), changed=tuple(changed),
+        removed=tuple(removed), unchanged=unchanged, searchable=search, seconds=time.perf_counter() - started,
+    )
