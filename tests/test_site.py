@@ -60,8 +60,11 @@ def test_one_page_per_need_every_link_resolves(kb, tmp_path: Path) -> None:
     assert {"site.css", "index.html"} <= reached
     # Canonical links are absolute under the base URL; sitemap lists every page but search.
     for path in written:
-        tree = lxml.html.fromstring((out / path).read_bytes())
+        text = (out / path).read_text(encoding="utf-8")
+        tree = lxml.html.fromstring(text)
         assert tree.xpath("//link[@rel='canonical']/@href") == [BASE + path]
+        assert str(FIXTURES.parent) not in text  # local sources by file name: no folders of this machine
+    assert 'Source: faq.jsonl</p>' in (out / "q/how-do-i-delete-my-account.html").read_text(encoding="utf-8")
     sitemap = lxml.etree.fromstring((out / "sitemap.xml").read_bytes())
     locs = sitemap.xpath("//s:loc/text()", namespaces={"s": "http://www.sitemaps.org/schemas/sitemap/0.9"})
     assert sorted(locs) == sorted(BASE + p for p in written)

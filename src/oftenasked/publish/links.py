@@ -29,7 +29,8 @@ MIN_RELATED = 0.40
 """Least question cosine of a linked question to the page's question. Measured on the starter
 (bench/site.py): 5 in 1,000 of ``related``'s own picks fall under it, and 85 % of random pairs of
 questions on different topics (MedQuAD's questions share templates, "What are the symptoms of ...?",
-which lifts their cosine; the seed page's questions are under 0.2 to "Coffee when pregnant?")."""
+which lifts their cosine; the seed page's questions are at most 0.25 to "Coffee when pregnant?" and
+"When is the tax return deadline?")."""
 DEMAND_WEIGHT = 0.05
 """Most that demand adds to relatedness: enough to break near-ties, never to bring in another subject."""
 BLOCK_CELLS = 1 << 24

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from urllib.parse import quote
 
 from ..answer.page import faq_jsonld, markdown_to_html
@@ -62,10 +63,20 @@ class NeedPage:
         return self.answers[0].question
 
 
+def source_name(source: str) -> str:
+    """A source as the public sees it: a URL as it is; a local file by its name only (a published
+    page has no business showing the folders of the machine that built it)."""
+    if source.startswith(("http://", "https://")):
+        return source
+    if source.startswith("starter:"):
+        return source[len("starter:"):]
+    return PurePath(source.replace("\\", "/")).name or source
+
+
 def _source(source: str) -> str:
     if source.startswith(("http://", "https://")):
         return f'<a href="{esc(source)}" rel="nofollow noopener">{esc(source)}</a>'
-    return esc(source)
+    return esc(source_name(source))
 
 
 def _json_script(data: object) -> str:
@@ -174,7 +185,7 @@ def need_page(page: NeedPage, config: SiteConfig, rendered: dict[str, str]) -> s
     if len(page.answers) > 1:
         parts.append('<section class="others" aria-labelledby="others"><h2 id="others">Other answers to this question</h2>')
         for pair in page.answers[1:]:
-            parts += [f'<section class="answer" aria-label="Answer from {esc(pair.source)}">', answer_html(pair),
+            parts += [f'<section class="answer" aria-label="Answer from {esc(source_name(pair.source))}">', answer_html(pair),
                       f'<p class="source">Source: {_source(pair.source)}</p></section>']
         parts.append("</section>")
     parts.append("</article>")

@@ -24,7 +24,7 @@ from . import manifest as manifest_mod
 from . import search as search_mod
 from .links import demand_boost, related_needs
 from .needs import Need, group_needs
-from .render import Link, NeedPage, SiteConfig, listing_page, need_page, search_page
+from .render import Link, NeedPage, SiteConfig, listing_page, need_page, search_page, source_name
 from .sitemap import robots, sitemaps
 from .slugs import assign_slugs, short_hash, slugify
 
@@ -72,12 +72,13 @@ def _base_url(url: str | None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _topic(pair: Pair) -> str:
+def _topic(pair: Pair, titles: dict[str, str]) -> str:
+    """The pair's topic on the index: its metadata's, else its source's title, else the source's name."""
     for key in TOPIC_KEYS:
         value = pair.metadata.get(key, "").strip()
         if value:
             return value
-    return pair.source or pair.origin or "Questions"
+    return titles.get(pair.origin) or source_name(pair.source or pair.origin) or "Questions"
 
 
 def _demand(kb: KnowledgeBase, pairs: list[Pair]) -> np.ndarray:
@@ -169,9 +170,11 @@ def build_site(
     paths = [f"q/{s}.html" for s in slugs]
 
     # The index: topics in alphabetical order, on one page or on a page per letter.
+    titles = {str(s["origin"]): str(s["title"]) for s in kb.sources() if s.get("title")}
+    topic_of = [_topic(pairs[need.lead], titles) for need in needs]
     topics: dict[str, list[int]] = {}
-    for i, need in enumerate(needs):
-        topics.setdefault(_topic(pairs[need.lead]), []).append(i)
+    for i, name in enumerate(topic_of):
+        topics.setdefault(name, []).append(i)
     anchors: dict[str, str] = {}
     for name in sorted(topics, key=str.casefold):
         anchor = "t-" + slugify(name)
@@ -191,8 +194,8 @@ def build_site(
     files: dict[str, bytes] = {}
     pair_ids: dict[str, list[str]] = {}
     rendered: dict[str, str] = {}
-    for i, need in enumerate(needs):
-        name = _topic(pairs[need.lead])
+    for i in range(len(needs)):
+        name = topic_of[i]
         page = NeedPage(
             path=paths[i],
             answers=tuple(pairs[m] for m in order[i]),
