@@ -176,13 +176,20 @@ def test_related_links_go_to_other_needs_only(kb, tmp_path: Path) -> None:
     assert "How do I delete my account?" in reset.xpath("//section[@class='related']//summary/text()")
 
 
-def test_rebuild_touches_only_what_changed(kb, tmp_path: Path) -> None:
+def test_rebuild_touches_only_what_changed(kb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import oftenasked.publish.site as site_module
+
+    made: list[str] = []
+    real_need_page = site_module.need_page
+    monkeypatch.setattr(site_module, "need_page", lambda page, *a: made.append(page.path) or real_need_page(page, *a))
     out = tmp_path / "site"
     first = build_site(kb, out, base_url=BASE, search=False)
     assert first.changed == () and first.removed == () and len(first.added) == first.unchanged + len(first.added)
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != NAME}
+    made.clear()
     again = build_site(kb, out, base_url=BASE, search=False)
     assert (again.added, again.changed, again.removed) == ((), (), ())
+    assert made == []  # made from the same inputs: not even rendered
     assert again.unchanged == len(first.added)
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # nothing was written again
 
@@ -190,8 +197,10 @@ def test_rebuild_touches_only_what_changed(kb, tmp_path: Path) -> None:
     where = pages_by_pair(out)
     linking = {p for p in set(where.values()) if "Invoices are under Billing" in (out / p).read_text(encoding="utf-8")}
     kb.update_pair("invoice", answer="Invoices are under Billing, then Invoices, as PDF files (new: also by e-mail).")
+    made.clear()
     edited = build_site(kb, out, base_url=BASE, search=False)
     assert set(edited.changed) == linking and where["invoice"] in linking
+    assert set(made) == linking
     assert edited.added == () and edited.removed == ()
     untouched = {p for p in stamps if p.relative_to(out).as_posix() not in linking}
     assert all(p.stat().st_mtime_ns == stamps[p] for p in untouched)

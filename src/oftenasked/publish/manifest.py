@@ -2,7 +2,8 @@
 
 It lives in the output folder (``oftenasked-site.json``): every file the site generator owns, with
 the SHA-256 of its content, the day that content was first written (the sitemap's ``lastmod``), and
-for a question page the ids of the pairs it shows as its answers (which keeps slugs stable).
+for a question page the ids of the pairs it shows as its answers (which keeps slugs stable) and a
+digest of what it was made from (an unchanged page is not even rendered again).
 Only files listed here are ever removed from the folder.
 """
 
@@ -26,6 +27,9 @@ class Entry:
     sha256: str
     day: str
     pairs: list[str] = field(default_factory=list)
+    inputs: str = ""
+    """A digest of everything a question page was made from: the same inputs make the same page,
+    so a rebuild need not even render it."""
 
 
 @dataclass
@@ -61,7 +65,8 @@ def load(folder: Path) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
-        files = {str(k): Entry(str(v["sha256"]), str(v["day"]), [str(p) for p in v.get("pairs", [])])
+        files = {str(k): Entry(str(v["sha256"]), str(v["day"]), [str(p) for p in v.get("pairs", [])],
+                               str(v.get("inputs", "")))
                  for k, v in data["files"].items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: not a site manifest oftenasked can read ({exc}); remove the folder to rebuild it") from None
@@ -72,7 +77,8 @@ def save(folder: Path, manifest: Manifest) -> None:
     data = {
         "format": FORMAT,
         "settings": manifest.settings,
-        "files": {path: {"sha256": e.sha256, "day": e.day, **({"pairs": e.pairs} if e.pairs else {})}
+        "files": {path: {"sha256": e.sha256, "day": e.day, **({"pairs": e.pairs} if e.pairs else {}),
+                         **({"inputs": e.inputs} if e.inputs else {})}
                   for path, e in sorted(manifest.files.items())},
     }
     write_atomic(folder / NAME, json.dumps(data, ensure_ascii=False, indent=1).encode())

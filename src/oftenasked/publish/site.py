@@ -8,6 +8,7 @@ what changed against the last build's manifest (``manifest.py``), sitemap and ro
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import __version__
 from ..errors import InputError
 from . import manifest as manifest_mod
 from . import search as search_mod
@@ -106,6 +108,16 @@ def _best_first(kb: KnowledgeBase, pairs: list[Pair], vectors: np.ndarray, need:
     return ranked + [m for m in need.members if m not in ranked]
 
 
+def _recipe(config: SiteConfig) -> str:
+    """What every page's making depends on besides its data: the settings and the rendering code."""
+    code = [resources.files("oftenasked.publish").joinpath(name).read_bytes() for name in ("render.py", "site.py")]
+    code.append(resources.files("oftenasked.answer").joinpath("page.py").read_bytes())
+    import markdown_it
+
+    versions = [__version__, markdown_it.__version__, config.title, config.base_url, config.search]
+    return manifest_mod.digest(b"".join(code) + json.dumps(versions).encode())
+
+
 def _asset(name: str) -> bytes:
     return resources.files("oftenasked.publish").joinpath("static", name).read_bytes()
 
@@ -142,9 +154,11 @@ def build_site(
     index = kb.index
     at_rowid = {int(r): i for i, r in enumerate(index.rowids)}
     ordered: list[Pair | None] = [None] * index.size
-    for rowid, _, pair in kb.store.pair_rows():
+    content_hash: dict[str, str] = {}
+    for rowid, digest, pair in kb.store.pair_rows():
         if rowid in at_rowid:
             ordered[at_rowid[rowid]] = pair
+            content_hash[pair.id] = digest
     pairs = [p for p in ordered if p is not None]
     if len(pairs) != index.size:
         raise InputError("the knowledge base changed while the site was being built; run it again")
@@ -191,9 +205,12 @@ def build_site(
 
     topic_path = {name: (letter_path(name) if split else "index.html") + "#" + anchors[name] for name in topics}
 
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | None] = {}
+    """Content by path; None for a question page made from the same inputs as last time (kept)."""
     pair_ids: dict[str, list[str]] = {}
+    inputs: dict[str, str] = {}
     rendered: dict[str, str] = {}
+    recipe = _recipe(config)
     for i in range(len(needs)):
         name = topic_of[i]
         page = NeedPage(
@@ -203,8 +220,15 @@ def build_site(
             topic=name,
             topic_path=topic_path[name],
         )
-        files[page.path] = need_page(page, config, rendered).encode()
+        made_from = manifest_mod.digest(json.dumps([
+            recipe, page.path, page.topic, page.topic_path, [(p.id, content_hash[p.id]) for p in page.answers],
+            [(link.pair.id, content_hash[link.pair.id], link.path) for link in page.related],
+        ]).encode())
+        before = previous.files.get(page.path)
+        same = before is not None and before.inputs == made_from and (out / page.path).is_file()
+        files[page.path] = None if same else need_page(page, config, rendered).encode()
         pair_ids[page.path] = [p.id for p in page.answers]
+        inputs[page.path] = made_from
         if (i + 1) % 500 == 0 or i + 1 == len(needs):
             report("Writing pages", i + 1, len(needs))
 
@@ -236,17 +260,17 @@ def build_site(
     changed: list[str] = []
     unchanged = 0
 
-    def put(path: str, data: bytes) -> None:
+    def put(path: str, data: bytes | None) -> None:
         nonlocal unchanged
-        sha = manifest_mod.digest(data)
         before = previous.files.get(path)
+        sha = before.sha256 if data is None and before is not None else manifest_mod.digest(data or b"")
         target = out / path
         if before is not None and before.sha256 == sha and target.is_file():
-            current.files[path] = manifest_mod.Entry(sha, before.day, pair_ids.get(path, []))
+            current.files[path] = manifest_mod.Entry(sha, before.day, pair_ids.get(path, []), inputs.get(path, ""))
             unchanged += 1
             return
-        manifest_mod.write_atomic(target, data)
-        current.files[path] = manifest_mod.Entry(sha, today, pair_ids.get(path, []))
+        manifest_mod.write_atomic(target, data or b"")
+        current.files[path] = manifest_mod.Entry(sha, today, pair_ids.get(path, []), inputs.get(path, ""))
         (changed if before is not None else added).append(path)
 
     out.mkdir(parents=True, exist_ok=True)
