@@ -314,3 +314,25 @@ def test_search_without_pagefind_says_what_to_install(kb, tmp_path: Path, monkey
     assert not (tmp_path / "site").exists()  # refused before writing anything
     with pytest.raises(InputError, match="related must be between"):
         build_site(kb, tmp_path / "site", related=99, search=False)
+
+
+def test_template_siblings_are_not_linked(tmp_path: Path) -> None:
+    """Questions cast in one template look alike to vectors; a link needs the page's subject."""
+    from oftenasked.publish.links import Subjects
+
+    names = ["Keutel", "Kleefstra", "Fryns", "Dravet", "Alagille", "Bartter", "Cockayne", "Dubowitz", "Ehlers",
+             "Fraser", "Gitelman", "Hunter", "Jacobsen"]
+    records = [{"id": f"s-{n}", "question": f"What are the symptoms of {n} syndrome?", "answer": f"Signs of {n}."}
+               for n in names]
+    records.append({"id": "what-keutel", "question": "What is Keutel syndrome?", "answer": "A rare disorder."})
+    kb = make_kb(tmp_path / "kb.sqlite")
+    kb.ingest_bytes("\n".join(json.dumps(r) for r in records).encode(), "syndromes.jsonl")
+    out = tmp_path / "site"
+    build_site(kb, out, search=False)
+    where = pages_by_pair(out)
+    page = lxml.html.fromstring((out / where["s-Keutel"]).read_bytes())
+    assert page.xpath("//section[@class='related']//summary/text()") == ["What is Keutel syndrome?"]
+    kb.close()
+    subjects = Subjects(["What are the symptoms of Keutel syndrome?", "What are the symptoms of Fryns syndrome?",
+                         "How do I reset my password?", "What are the password rules?"], ["", "", "Account", "Account"])
+    assert subjects.shared(2, 3) and subjects.shared(3, 2)

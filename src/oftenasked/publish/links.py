@@ -7,21 +7,25 @@ given is its own pair, so relatedness is the cosine to that question's vector; h
 for every page at once, a block of pages per matrix product, instead of one search per page, and the
 same ``select_related`` makes the choice.
 
-Two additions for a published site, where a link must never lead off the subject:
+Additions for a published site, where a link must never lead off the subject:
 - a floor, ``MIN_RELATED``: a candidate less related than that is never linked, even when the page
   would otherwise show fewer related questions;
+- the same subject (:class:`Subjects`): question vectors are much alike for questions cast in one
+  template ("What are the symptoms of Keutel syndrome?" and "... of Kleefstra syndrome?"), so a
+  candidate must have the page's topic, or share one of the page question's distinctive words;
 - real demand: once the query log holds answers given, questions asked more often win near-ties
   (at most ``DEMAND_WEIGHT`` is added to a relatedness in [0, 1]).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ..answer.related import select_related
-from .needs import Need
+from .needs import Need, stems, word_key
 
 CANDIDATES = 50
 """Candidates per page, as many as ``KnowledgeBase.related`` considers."""
@@ -33,6 +37,10 @@ which lifts their cosine; the seed page's questions are at most 0.25 to "Coffee 
 "When is the tax return deadline?")."""
 DEMAND_WEIGHT = 0.05
 """Most that demand adds to relatedness: enough to break near-ties, never to bring in another subject."""
+SUBJECT_SHARE = 0.02
+SUBJECT_MIN = 10
+"""A question's words (less common English words) in at most this share of all questions, or in
+at most ``SUBJECT_MIN`` questions, are distinctive of its subject; its rarest word always is."""
 BLOCK_CELLS = 1 << 24
 """Similarities computed at once (64 MB of float32)."""
 
@@ -46,12 +54,43 @@ def demand_boost(asked: np.ndarray) -> np.ndarray:
     return (DEMAND_WEIGHT * np.log1p(asked) / np.log1p(top)).astype(np.float32)
 
 
+class Subjects:
+    """What each question is about: its topic (metadata), and its distinctive words.
+
+    Words are compared with inflection set aside (``needs.stems``), common English words left out. A
+    word is distinctive when few questions have it: on the starter, "keutel", "glaucoma", "back" are;
+    "symptoms", "syndrome", "treatments" are not.
+    """
+
+    def __init__(self, questions: Sequence[str], topics: Sequence[str]) -> None:
+        from bm25s.stopwords import STOPWORDS_EN_PLUS  # (bm25s: a core dependency)
+
+        common = frozenset(STOPWORDS_EN_PLUS)
+        self.words = [frozenset(stems(q, common)) for q in questions]
+        counts = Counter(w for words in self.words for w in words)
+        limit = max(SUBJECT_SHARE * len(questions), SUBJECT_MIN)
+        self.topics = [word_key(t) if t else "" for t in topics]
+        self.subject: list[frozenset[str]] = []
+        for words in self.words:
+            rare = {w for w in words if counts[w] <= limit}
+            if words:
+                rare.add(min(words, key=lambda w: (counts[w], w)))
+            self.subject.append(frozenset(rare))
+
+    def shared(self, page: int, candidate: int) -> bool:
+        """Whether ``candidate`` is on the subject of the question at ``page``."""
+        if self.topics[page] and self.topics[page] == self.topics[candidate]:
+            return True
+        return not self.subject[page].isdisjoint(self.words[candidate])
+
+
 def related_needs(
     vectors: np.ndarray,
     needs: Sequence[Need],
     top: int,
     boost: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
+    subjects: Subjects | None = None,
 ) -> list[list[int]]:
     """For each need, the pairs (positions) its page links to as related questions, best first.
 
@@ -79,6 +118,8 @@ def related_needs(
                 continue
             pool = np.argpartition(-scores, k - 1)[:k]
             pool = pool[scores[pool] >= MIN_RELATED]
+            if subjects is not None:
+                pool = pool[[subjects.shared(int(lead), int(at)) for at in pool]] if len(pool) else pool
             relevance = scores[pool] if boost is None else scores[pool] + boost[pool]
             picked = select_related(pool, relevance, vectors, vectors[lead], shown, top + 2)
             chosen: list[int] = []

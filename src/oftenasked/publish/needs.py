@@ -61,11 +61,17 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
-def word_key(text: str) -> str:
-    """The question's words with inflection set aside (stems, no possessive, roman numerals as numbers)."""
+def stems(text: str, leave_out: frozenset[str] = frozenset()) -> list[str]:
+    """The question's words with inflection set aside (stems, no possessive, roman numerals as numbers),
+    less the words in ``leave_out``."""
     text = re.sub(r"['\u2019]s\b", "", text.casefold())
-    words = [_ROMAN.get(w, w) for w in normalise(text).split()]
-    return " ".join(_stemmer().stemWords(words))
+    words = [_ROMAN.get(w, w) for w in normalise(text).split() if w not in leave_out]
+    return list(_stemmer().stemWords(words))
+
+
+def word_key(text: str) -> str:
+    """The question's words with inflection set aside, as one string to compare."""
+    return " ".join(stems(text))
 
 
 class _Union:

@@ -24,7 +24,7 @@ from .. import __version__
 from ..errors import InputError
 from . import manifest as manifest_mod
 from . import search as search_mod
-from .links import demand_boost, related_needs
+from .links import Subjects, demand_boost, related_needs
 from .needs import Need, group_needs
 from .render import Link, NeedPage, SiteConfig, listing_page, need_page, search_page, source_name
 from .sitemap import robots, sitemaps
@@ -172,8 +172,11 @@ def build_site(
         order.append(_best_first(kb, pairs, vectors, need))
         if done % 500 == 0 or done == len(needs):
             report("Choosing the best answers", done, len(needs))
+    subjects = Subjects([p.question for p in pairs],
+                        [next((p.metadata[k] for k in TOPIC_KEYS if p.metadata.get(k, "").strip()), "") for p in pairs])
     links = related_needs(vectors, needs, top, demand_boost(_demand(kb, pairs)),
-                          progress=lambda done, total: report("Choosing related questions", done, total))
+                          progress=lambda done, total: report("Choosing related questions", done, total),
+                          subjects=subjects)
     slugs = assign_slugs(
         [pairs[n.lead].question for n in needs],
         [[pairs[m].id for m in members] for members in order],
