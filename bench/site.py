@@ -108,6 +108,7 @@ def main() -> None:
         print(f"\nbaseline, one KnowledgeBase.related per page: {per_page * 1000:.1f} ms a page,"
               f" {per_page * first.pages:.0f} s for the related questions of {first.pages} pages alone")
         import re
+        from urllib.parse import unquote
 
         overlap, below, total = [], 0, 0
         for path, related in zip(sample, served):
@@ -124,6 +125,25 @@ def main() -> None:
                 below += float(vector[at] @ lead) < MIN_RELATED
         print(f"agreement with KnowledgeBase.related: {statistics.mean(overlap):.2f} of its related pages are linked"
               f" ({len(overlap)} pages); {below} of its {total} picks are under MIN_RELATED={MIN_RELATED} (the site drops them)")
+        # Links that leave the page's MedQuAD topic (the topic metadata), over the whole site.
+        topic_of_page = {p: kb.pair(ids[0]).metadata.get("topic", "") for p, ids in ids_of_page.items()}
+        same = other = 0
+        theirs_other = theirs_total = 0
+        for path, page_topic in topic_of_page.items():
+            if not page_topic:
+                continue
+            for href in re.findall(r'<p class="more"><a href="\.\./(q/[^"]+)"', (out / path).read_text(encoding="utf-8")):
+                linked_topic = topic_of_page.get(unquote(href), "")
+                if linked_topic:
+                    same += linked_topic.casefold() == page_topic.casefold()
+                    other += linked_topic.casefold() != page_topic.casefold()
+        for path, related in zip(sample, served):
+            for r in related:
+                if r.pair.metadata.get("topic") and topic_of_page[path]:
+                    theirs_total += 1
+                    theirs_other += r.pair.metadata["topic"].casefold() != topic_of_page[path].casefold()
+        print(f"links to a page of another MedQuAD topic: site {other / max(1, same + other):.2f} of {same + other};"
+              f" KnowledgeBase.related {theirs_other / max(1, theirs_total):.2f} of {theirs_total} (sample)")
         # The floor: how related questions on other topics are (MedQuAD's topic metadata), at random.
         import numpy as np
 
