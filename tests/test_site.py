@@ -306,6 +306,13 @@ def test_cli_site_reports_and_refuses_a_foreign_folder(kb, tmp_path: Path) -> No
 
 
 def test_search_without_pagefind_says_what_to_install(kb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from oftenasked import KnowledgeBase
+    from oftenasked.retrieve.embed import HashEmbedder
+    from oftenasked.store import Store
+
+    with KnowledgeBase(Store(tmp_path / "empty.sqlite"), embedder=HashEmbedder()) as empty, \
+            pytest.raises(InputError, match="the knowledge base is empty"):
+        build_site(empty, tmp_path / "empty", search=False)
     import sys
 
     monkeypatch.setitem(sys.modules, "pagefind_bin", None)  # as if the [site] extra were not installed

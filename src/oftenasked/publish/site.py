@@ -193,9 +193,11 @@ def build_site(
     for i, name in enumerate(topic_of):
         topics.setdefault(name, []).append(i)
     anchors: dict[str, str] = {}
+    used: set[str] = set()
     for name in sorted(topics, key=str.casefold):
         anchor = "t-" + slugify(name)
-        anchors[name] = anchor if anchor not in anchors.values() else f"{anchor}-{short_hash(name)}"
+        anchors[name] = anchor if anchor not in used else f"{anchor}-{short_hash(name)}"
+        used.add(anchors[name])
     split = len(needs) > INLINE_INDEX
 
     def letter(name: str) -> str:
