@@ -343,3 +343,21 @@ def test_template_siblings_are_not_linked(tmp_path: Path) -> None:
     subjects = Subjects(["What are the symptoms of Keutel syndrome?", "What are the symptoms of Fryns syndrome?",
                          "How do I reset my password?", "What are the password rules?"], ["", "", "Account", "Account"])
     assert subjects.shared(2, 3) and subjects.shared(3, 2)
+
+
+def test_a_large_site_gets_a_page_per_letter(kb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import oftenasked.publish.site as site_module
+
+    monkeypatch.setattr(site_module, "INLINE_INDEX", 5)  # as if it had thousands of pages
+    out = tmp_path / "site"
+    build_site(kb, out, base_url=BASE, search=False)
+    index = lxml.html.fromstring((out / "index.html").read_bytes())
+    assert index.xpath("//nav[@class='letters']//a/@href") == [
+        "topics/a.html", "topics/b.html", "topics/c.html", "topics/h.html", "topics/o.html", "topics/p.html",
+        "topics/t.html"]
+    assert index.xpath("//p[@class='summary']/text()") == ["16 questions on 7 topics: choose a letter, or search."]
+    reached, broken = crawl(out)
+    assert broken == []
+    assert {p.relative_to(out).as_posix() for p in html_files(out)} <= reached
+    page = lxml.html.fromstring((out / "q/how-do-i-delete-my-account.html").read_bytes())
+    assert page.xpath("//nav[@aria-label='Breadcrumb']/a/@href")[-1] == "../topics/a.html#t-account"

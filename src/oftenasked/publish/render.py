@@ -207,7 +207,7 @@ def need_page(page: NeedPage, config: SiteConfig, rendered: dict[str, str]) -> s
 
 def listing_page(
     config: SiteConfig, path: str, heading: str, groups: Sequence[tuple[str, str, Sequence[tuple[str, str]]]],
-    *, letters: Sequence[tuple[str, str, int]] = (),
+    *, letters: Sequence[tuple[str, str, int]] = (), summary: str = "",
 ) -> str:
     """An index: ``groups`` of (topic, anchor, [(question, page path)]), with a letter bar if given.
 
@@ -217,6 +217,8 @@ def listing_page(
     parts.append("</head><body>")
     parts += _header(config, path)
     parts.append(f'<main id="main"><h1>{esc(heading)}</h1>')
+    if summary:
+        parts.append(f'<p class="summary">{esc(summary)}</p>')
     if letters:
         parts.append('<nav class="letters" aria-label="Topics by letter"><ul>')
         parts += [f'<li><a href="{_relative(path, p)}">{esc(letter)} <span>({count})</span></a></li>'

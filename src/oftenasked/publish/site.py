@@ -241,16 +241,19 @@ def build_site(
         return name, anchors[name], [(pairs[needs[i].lead].question, paths[i]) for i in topics[name]]
 
     names = sorted(topics, key=str.casefold)
+    summary = (f"{len(needs):,} questions on {len(topics):,} {'topic' if len(topics) == 1 else 'topics'}"
+               + (": choose a letter, or search." if split else "."))
     if split:
         by_letter: dict[str, list[str]] = {}
         for name in names:
             by_letter.setdefault(letter_path(name), []).append(name)
         bar = [(letter(ns[0]), p, sum(len(topics[n]) for n in ns)) for p, ns in sorted(by_letter.items())]
-        files["index.html"] = listing_page(config, "index.html", config.title, [], letters=bar).encode()
+        files["index.html"] = listing_page(config, "index.html", config.title, [], letters=bar, summary=summary).encode()
         for p, ns in by_letter.items():
             files[p] = listing_page(config, p, f"Topics: {letter(ns[0])}", [group(n) for n in ns], letters=bar).encode()
     else:
-        files["index.html"] = listing_page(config, "index.html", config.title, [group(n) for n in names]).encode()
+        files["index.html"] = listing_page(config, "index.html", config.title, [group(n) for n in names],
+                                           summary=summary).encode()
     files["site.css"] = _asset("site.css")
     files["robots.txt"] = robots(config.base_url).encode()
     if search:
