@@ -1,7 +1,8 @@
 """Build the static "Often asked" site of a knowledge base: one page per need, incrementally.
 
 The steps, each in its own module: group pairs into needs (``needs.py``), name their pages
-(``slugs.py``), choose their related questions (``links.py``), render (``render.py``), write only
+(``slugs.py``), choose their related questions (``links.py``), render (``render.py``, the index in
+``index.py``), write only
 what changed against the last build's manifest (``manifest.py``), sitemap and robots
 (``sitemap.py``), then index the pages for static search (``search.py``).
 """
@@ -24,19 +25,18 @@ from .. import __version__
 from ..errors import InputError
 from . import manifest as manifest_mod
 from . import search as search_mod
+from .index import INLINE_INDEX, build_index
 from .links import Subjects, demand_boost, related_needs
 from .needs import Need, group_needs
-from .render import Link, NeedPage, SiteConfig, listing_page, need_page, search_page, source_name
+from .render import Link, NeedPage, SiteConfig, need_page, search_page, source_name
 from .sitemap import robots, sitemaps
-from .slugs import assign_slugs, short_hash, slugify
+from .slugs import assign_slugs
 
 if TYPE_CHECKING:
     from ..kb import KnowledgeBase
     from ..models import Pair
 
 Progress = Callable[[str, int, int], None]
-INLINE_INDEX = 600
-"""Up to this many pages, the index page lists every question; past it, one page per letter of topic."""
 TOPIC_KEYS = ("topic", "category", "section")
 """Metadata that names a pair's topic on the index; without any, its source does."""
 RESERVED = frozenset({"index", "search"})
@@ -186,29 +186,11 @@ def build_site(
     need_of = {m: i for i, n in enumerate(needs) for m in n.members}
     paths = [f"q/{s}.html" for s in slugs]
 
-    # The index: topics in alphabetical order, on one page or on a page per letter.
+    # The index by topic; each page's breadcrumb leads to its topic there.
     titles = {str(s["origin"]): str(s["title"]) for s in kb.sources() if s.get("title")}
     topic_of = [_topic(pairs[need.lead], titles) for need in needs]
-    topics: dict[str, list[int]] = {}
-    for i, name in enumerate(topic_of):
-        topics.setdefault(name, []).append(i)
-    anchors: dict[str, str] = {}
-    used: set[str] = set()
-    for name in sorted(topics, key=str.casefold):
-        anchor = "t-" + slugify(name)
-        anchors[name] = anchor if anchor not in used else f"{anchor}-{short_hash(name)}"
-        used.add(anchors[name])
-    split = len(needs) > INLINE_INDEX
-
-    def letter(name: str) -> str:
-        first = slugify(name)[:1].upper()
-        return first if first.isascii() and first.isalpha() else "#"
-
-    def letter_path(name: str) -> str:
-        mark = letter(name)
-        return f"topics/{'0' if mark == '#' else mark.lower()}.html"
-
-    topic_path = {name: (letter_path(name) if split else "index.html") + "#" + anchors[name] for name in topics}
+    index_pages = build_index(config, topic_of, [pairs[n.lead].question for n in needs], paths, INLINE_INDEX)
+    topic_path = index_pages.topic_path
 
     files: dict[str, bytes | None] = {}
     """Content by path; None for a question page made from the same inputs as last time (kept)."""
@@ -237,23 +219,7 @@ def build_site(
         if (i + 1) % 500 == 0 or i + 1 == len(needs):
             report("Writing pages", i + 1, len(needs))
 
-    def group(name: str) -> tuple[str, str, list[tuple[str, str]]]:
-        return name, anchors[name], [(pairs[needs[i].lead].question, paths[i]) for i in topics[name]]
-
-    names = sorted(topics, key=str.casefold)
-    summary = (f"{len(needs):,} questions on {len(topics):,} {'topic' if len(topics) == 1 else 'topics'}"
-               + (": choose a letter, or search." if split else "."))
-    if split:
-        by_letter: dict[str, list[str]] = {}
-        for name in names:
-            by_letter.setdefault(letter_path(name), []).append(name)
-        bar = [(letter(ns[0]), p, sum(len(topics[n]) for n in ns)) for p, ns in sorted(by_letter.items())]
-        files["index.html"] = listing_page(config, "index.html", config.title, [], letters=bar, summary=summary).encode()
-        for p, ns in by_letter.items():
-            files[p] = listing_page(config, p, f"Topics: {letter(ns[0])}", [group(n) for n in ns], letters=bar).encode()
-    else:
-        files["index.html"] = listing_page(config, "index.html", config.title, [group(n) for n in names],
-                                           summary=summary).encode()
+    files.update(index_pages.pages)
     files["site.css"] = _asset("site.css")
     files["robots.txt"] = robots(config.base_url).encode()
     if search:
