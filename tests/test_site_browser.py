@@ -171,3 +171,22 @@ def test_hostile_answer_never_runs(site, phone) -> None:
     _, broken = crawl(out)
     assert broken == []
     assert lxml.html.fromstring((out / "search.html").read_bytes()).xpath("//script/@src") == ["search.js"]
+
+
+def test_axe_finds_no_accessibility_violations(site, phone) -> None:
+    """axe-core (Deque's accessibility engine), WCAG 2.1 A and AA rules, on each kind of page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    url, _, where = site
+    axe = Axe()
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+               "resultTypes": ["violations"]}
+    for path in ("index.html", where["pw-reset"], "q/how-do-i-prevent-lower-back-pain-when-running.html",
+                 "search.html?q=password"):
+        phone.goto(url + path)  # type: ignore[attr-defined]
+        if path.startswith("search"):
+            phone.locator("#search-results li").first.wait_for()  # type: ignore[attr-defined]
+        phone.locator("details").evaluate_all("all => all.forEach(d => d.open = true)")  # type: ignore[attr-defined]
+        results = axe.run(phone, options=options)
+        violations = [(v["id"], v["help"], [n["html"][:80] for n in v["nodes"][:2]]) for v in results.response["violations"]]
+        assert violations == [], (path, violations)

@@ -184,8 +184,9 @@ def need_page(page: NeedPage, config: SiteConfig, rendered: dict[str, str]) -> s
               f'<p class="source">Source: {_source(best.source)}</p></section>']
     if len(page.answers) > 1:
         parts.append('<section class="others" aria-labelledby="others"><h2 id="others">Other answers to this question</h2>')
-        for pair in page.answers[1:]:
-            parts += [f'<section class="answer" aria-label="Answer from {esc(source_name(pair.source))}">', answer_html(pair),
+        for number, pair in enumerate(page.answers[1:], start=2):
+            label = f"Answer {number}, from {source_name(pair.source)}"  # landmarks need names of their own
+            parts += [f'<section class="answer" aria-label="{esc(label)}">', answer_html(pair),
                       f'<p class="source">Source: {_source(pair.source)}</p></section>']
         parts.append("</section>")
     parts.append("</article>")
