@@ -72,6 +72,8 @@ def test_one_page_per_need_every_link_resolves(kb, tmp_path: Path) -> None:
 
 
 def test_index_groups_pages_by_topic(kb, tmp_path: Path) -> None:
+    kb.ingest_bytes(b'{"id": "lower", "question": "Can I rename my account?", "topic": "accounts",'
+                    b' "answer": "Yes, under Settings."}\n', "lower.jsonl")  # one topic, spelt two ways
     out = tmp_path / "site"
     build_site(kb, out, search=False)
     tree = lxml.html.fromstring((out / "index.html").read_bytes())
@@ -79,6 +81,7 @@ def test_index_groups_pages_by_topic(kb, tmp_path: Path) -> None:
     assert topics == ["Account", "Billing", "Café", "Health", "Orders", "Pregnancy", "Taxes"]
     account = tree.xpath("//section[h2='Account']//a/text()")
     assert "How do I reset my password?" in account and "How do I delete my account?" in account
+    assert "Can I rename my account?" in account
     # Each page's breadcrumb leads back to its topic on the index.
     page = lxml.html.fromstring((out / "q/how-do-i-delete-my-account.html").read_bytes())
     assert page.xpath("//nav[@aria-label='Breadcrumb']/a/@href")[-1] == "../index.html#t-account"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .needs import word_key
 from .render import SiteConfig, listing_page
 from .slugs import short_hash, slugify
 
@@ -28,16 +29,22 @@ class Index:
     """Where each topic is listed, and the listing pages themselves."""
 
     topic_path: dict[str, str]
-    """Topic → the link to its list (``index.html#t-...`` or ``topics/x.html#t-...``)."""
+    """Topic (as given) → the link to its list (``index.html#t-...`` or ``topics/x.html#t-...``)."""
+    topic_name: dict[str, str]
+    """Topic (as given) → the spelling the index lists it under."""
     pages: dict[str, bytes]
 
 
 def build_index(config: SiteConfig, topics: Sequence[str], questions: Sequence[str], paths: Sequence[str],
                 inline: int = INLINE_INDEX) -> Index:
     """The index of pages ``paths`` with their ``questions``, each under its topic (``topics[i]``)."""
+    # Spellings of one topic ("Canavan disease", "Canavan Disease", "Klinefelter's Syndrome") are one
+    # topic, under the spelling met first.
+    shown: dict[str, str] = {}
     members: dict[str, list[int]] = {}
     for i, name in enumerate(topics):
-        members.setdefault(name, []).append(i)
+        display = shown.setdefault(word_key(name) or name, name)
+        members.setdefault(display, []).append(i)
     names = sorted(members, key=str.casefold)
     anchors: dict[str, str] = {}
     used: set[str] = set()
@@ -46,7 +53,9 @@ def build_index(config: SiteConfig, topics: Sequence[str], questions: Sequence[s
         anchors[name] = anchor if anchor not in used else f"{anchor}-{short_hash(name)}"
         used.add(anchors[name])
     split = len(paths) > inline
-    topic_path = {name: (_letter_path(name) if split else "index.html") + "#" + anchors[name] for name in names}
+    listed = {name: (_letter_path(name) if split else "index.html") + "#" + anchors[name] for name in names}
+    topic_name = {name: shown[word_key(name) or name] for name in set(topics)}
+    topic_path = {name: listed[display] for name, display in topic_name.items()}
 
     def group(name: str) -> tuple[str, str, list[tuple[str, str]]]:
         return name, anchors[name], [(questions[i], paths[i]) for i in members[name]]
@@ -65,4 +74,4 @@ def build_index(config: SiteConfig, topics: Sequence[str], questions: Sequence[s
     else:
         pages["index.html"] = listing_page(config, "index.html", config.title, [group(n) for n in names],
                                            summary=summary).encode()
-    return Index(topic_path=topic_path, pages=pages)
+    return Index(topic_path=topic_path, topic_name=topic_name, pages=pages)

@@ -204,7 +204,7 @@ def build_site(
             path=paths[i],
             answers=tuple(pairs[m] for m in order[i]),
             related=tuple(Link(pair=pairs[at], path=paths[need_of[at]]) for at in links[i]),
-            topic=name,
+            topic=index_pages.topic_name[name],
             topic_path=topic_path[name],
         )
         made_from = manifest_mod.digest(json.dumps([
