@@ -240,6 +240,57 @@ def page(question: str, kb_path: str | None, fmt: str, top: int | None) -> None:
 
 
 @cli.command()
+@click.argument("outdir", type=click.Path(file_okay=False))
+@KB_OPTION
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where the site will be published (for canonical links and sitemap.xml).")
+@click.option("--title", default="Often asked", show_default=True, help="The site's name, on every page.")
+@click.option("--related", "top", default=None, type=click.IntRange(0, 50), help="Related questions per page.")
+@click.option("--no-search", is_flag=True, help="Leave out the search box (no Pagefind index).")
+@JSON_OPTION
+@_errors_to_clicks
+def site(
+    outdir: str, kb_path: str | None, base_url: str | None, title: str, top: int | None, no_search: bool, as_json: bool
+) -> None:
+    """Write a static "Often asked" site to OUTDIR; run again to update it (needs: pip install 'oftenasked[site]')."""
+    from .publish import build_site
+
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if as_json or not sys.stderr.isatty():
+            return
+        if bars.get("stage") != stage:
+            if "bar" in bars:
+                bars["bar"].render_finish()
+            bars.update(stage=stage, done=0, bar=click.progressbar(length=total, label=f"{stage:<27}", file=sys.stderr))
+        bars["bar"].update(done - bars["done"])
+        bars["done"] = done
+
+    with _open(kb_path) as kb:
+        result = build_site(kb, outdir, base_url=base_url, title=title, related=top, search=not no_search,
+                            progress=progress)
+    if "bar" in bars:
+        bars["bar"].render_finish()
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    click.echo(
+        f"{result.folder}: {result.pages} pages for {result.pairs} pairs; {len(result.added)} files added,"
+        f" {len(result.changed)} changed, {len(result.removed)} removed, {result.unchanged} unchanged"
+        f" ({result.seconds:.1f} s)"
+    )
+    for label, paths in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
+        for path in paths[:20]:
+            click.echo(f"  {label:<8}{path}")
+        if len(paths) > 20:
+            click.echo(f"  ... and {len(paths) - 20} more {label}")
+    if not base_url:
+        click.echo("note: no --base-url, so no sitemap.xml and relative canonical links; give the address the"
+                   " site will have before publishing it", err=True)
+
+
+@cli.command()
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False))
 @KB_OPTION
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000))
