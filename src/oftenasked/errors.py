@@ -6,6 +6,7 @@ errors at their edge without guessing::
     OftenaskedError (500)
     ├── InputError (400)            bad arguments: empty question, unknown format, bad filter
     │   ├── IngestError (422)       a source that cannot be read; names the file and line or field
+    │   │   └── UnusableRecordError   a well-formed record that cannot be used (skipped, or an error with --strict)
     │   ├── TooLargeError (413)     an upload larger than the server takes (also once unpacked)
     │   └── RateLimitError (429)    one client sent more requests of a kind than the server allows
     ├── NotFoundError (404)         a pair, source or knowledge base that does not exist
@@ -47,6 +48,13 @@ class IngestError(InputError):
         self.line = line
         self.field = field
         self.problem = problem
+
+
+class UnusableRecordError(IngestError):
+    """A well-formed record that cannot be used (an empty answer, no question and no title).
+
+    Readers skip such a record and report it with its line; in strict mode it fails the source.
+    """
 
 
 class TooLargeError(InputError):
