@@ -3,7 +3,11 @@
 uvicorn (0.54) bounds neither the size of a request's headers nor the time a client may take to
 send them, and counts connections only once their headers have arrived: a 128 MiB header held
 a worker's event loop for seconds, and a thousand connections that never sent a byte used up
-the process's file descriptors so that every other client was reset. This subclass adds, per
+the process's file descriptors so that every other client was reset. What the servers offer
+falls short: ``h11_max_incomplete_event_size`` bounds headers with h11 only (and answers 400),
+httptools has no limit; ``limit_concurrency`` is checked when headers are complete, so silent
+connections still hold their descriptors; ``timeout_keep_alive`` starts after a first response;
+gunicorn's ``limit_request_*`` settings apply to its own parser, not to uvicorn workers. This subclass adds, per
 connection, at the socket level (before any ASGI code runs):
 
 - the request line and headers must fit in ``max_header_bytes``, else ``431`` and the
