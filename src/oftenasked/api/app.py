@@ -106,7 +106,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
             generation = kb.store.generation()
         cached = answers.get(key, generation)
         if cached is not None:
-            kb.record_query(cached[0])
+            kb.record_query(cached[0], body.session)
             return Response(cached[1], media_type="application/json")
         embed_early(body.question)
         with gate:
@@ -116,9 +116,10 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
                 threshold=body.scoreThreshold,
                 filters=filters or None,
                 mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
+                record=False,  # logged below, with the session, whether answered now or from the cache
             )
             related = kb.related(body.question, top=body.related) if body.related else ()
-            kb.record_query(found)
+            kb.record_query(found, body.session)
         # Rendered outside the lock: the results are immutable.
         cached = (found, to_json(shapes.ask_response(found, related)))
         answers.put(key, generation, cached)
@@ -238,7 +239,9 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @app.post("/feedback", response_model=schemas.FeedbackOut, status_code=201, tags=["usage"])
     def feedback(body: schemas.FeedbackIn) -> Response:
         """Was the answer helpful? Or which other answer was right (``better_id``)."""
-        recorded = kb.record_feedback(body.question, body.id, helpful=body.helpful, better_id=body.better_id)
+        recorded = kb.record_feedback(
+            body.question, body.id, helpful=body.helpful, better_id=body.better_id, session=body.session
+        )
         return JSON({"ok": True, "feedback": recorded.to_dict()}, status_code=201)
 
     @app.get("/stats", response_model=schemas.StatsOut, tags=["usage"])

@@ -1,20 +1,49 @@
-"""Learning from use: the query log (what is really asked) and feedback on answers.
+"""Learning from use: the query log (what is really asked), feedback on answers, and what they teach.
 
-Both live in the knowledge base's SQLite file (migration 2), hold no personal data and are
-written through the KnowledgeBase, which serialises writes on its lock.
+All of it lives in the knowledge base's SQLite file (migrations 2 and 3), holds no personal data
+and is written through the KnowledgeBase, which serialises writes on its lock:
+
+* querylog.py, feedback.py: writing the log and feedback; log.py: reading and emptying the log
+* needs.py: logged questions grouped by meaning (``often``); gaps.py: needs answered badly
+* suggestions.py: alternate questions and poor answers proposed from use, accepted or rejected
+* demand.py: related questions ranked by how often their pairs are really asked for
 """
 
+from .demand import counts as demand_counts
+from .demand import rank_by_demand
 from .feedback import Feedback, feedback_counts, record_feedback
+from .gaps import gaps
+from .log import LogEntry, forget, since_cutoff
+from .log import entries as log_entries
+from .needs import Need, often
 from .querylog import QueryLogStats, QueryRow, query_row, query_stats, redact, write_queries
+from .suggestions import Suggestion, accept, known_phrasings, propose, reject, revert
+from .suggestions import listing as suggestion_list
 
 __all__ = [
     "Feedback",
+    "LogEntry",
+    "Need",
     "QueryLogStats",
     "QueryRow",
+    "Suggestion",
+    "accept",
+    "demand_counts",
     "feedback_counts",
+    "forget",
+    "gaps",
+    "known_phrasings",
+    "log_entries",
+    "often",
+    "propose",
     "query_row",
     "query_stats",
+    "rank_by_demand",
     "record_feedback",
     "redact",
+    "reject",
+    "revert",
+    "since_cutoff",
+    "suggestion_list",
     "write_queries",
 ]

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
-from .querylog import redact
+from .querylog import check_session, redact
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,10 @@ class Feedback:
     helpful: bool | None = None
     better_id: str | None = None
     """The id of another pair that answers the question better ("this other answer")."""
+    session: str | None = None
+    """An opaque session id, when the caller passes one: suggestions need several sessions."""
+    editor: bool = False
+    """Given by the editor (the CLI, on the file itself): one is enough for a suggestion."""
 
     def __post_init__(self) -> None:
         if self.helpful is None and self.better_id is None:
@@ -28,19 +32,23 @@ class Feedback:
             raise InputError("feedback needs the question that was asked")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "id": self.pair_id, "helpful": self.helpful, "better_id": self.better_id}
+        return {"question": self.question, "id": self.pair_id, "helpful": self.helpful, "better_id": self.better_id,
+                "session": self.session}
 
 
 def record_feedback(db: sqlite3.Connection, feedback: Feedback) -> None:
     """Append one piece of feedback (autocommit)."""
     db.execute(
-        "INSERT INTO feedback(given_at, question, pair_id, helpful, better_id) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO feedback(given_at, question, pair_id, helpful, better_id, session, editor)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
             redact(feedback.question.strip())[:1000],
             feedback.pair_id,
             None if feedback.helpful is None else int(feedback.helpful),
             feedback.better_id,
+            check_session(feedback.session),
+            int(feedback.editor),
         ),
     )
 

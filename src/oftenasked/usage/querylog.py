@@ -1,6 +1,7 @@
 """The query log: question text, the answer given, its confidence and the time; nothing personal.
 
-No IP address, user agent, cookie or session id is ever stored, and what people type is
+No IP address, user agent or cookie is ever stored (a session id only when the caller passes an
+opaque one, so that several people can be told from one), and what people type is
 redacted before it is stored: e-mail addresses and long numbers (phone, card, account numbers)
 become placeholders. Users opt out with the ``query_log`` setting (``OFTENASKED_QUERY_LOG=0``).
 """
@@ -28,12 +29,24 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-QueryRow = tuple[str, str, str | None, float | None, int]
+QueryRow = tuple[str, str, str | None, float | None, int, str | None]
+MAX_SESSION_CHARS = 100
 
 
-def query_row(question: str, answer_id: str | None, confidence: float | None, answered: bool) -> QueryRow:
-    """One asked question as it is stored: now, redacted and capped, the answer given."""
-    return (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered))
+def query_row(
+    question: str, answer_id: str | None, confidence: float | None, answered: bool, session: str | None = None
+) -> QueryRow:
+    """One asked question as it is stored: now, redacted and capped, the answer given, the session."""
+    return (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered),
+            check_session(session))
+
+
+def check_session(session: str | None) -> str | None:
+    """An opaque session id as stored: stripped and capped; empty means none."""
+    if session is None:
+        return None
+    session = session.strip()[:MAX_SESSION_CHARS]
+    return session or None
 
 
 def write_queries(db: sqlite3.Connection, rows: list[QueryRow]) -> None:
@@ -41,7 +54,9 @@ def write_queries(db: sqlite3.Connection, rows: list[QueryRow]) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         db.executemany(
-            "INSERT INTO queries(asked_at, question, answer_id, confidence, answered) VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT INTO queries(asked_at, question, answer_id, confidence, answered, session)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
         )
     except BaseException:
         db.execute("ROLLBACK")
