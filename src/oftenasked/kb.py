@@ -512,8 +512,9 @@ class KnowledgeBase:
         self.flush_query_log()
 
         def nearest(question: str) -> list[dict[str, object]]:
+            # As "did you mean": a pair whose question is too far off is no nearest pair.
             return [{"id": h.pair.id, "question": h.pair.question, "confidence": round(h.score, 4)}
-                    for h in self.search(question, k=3)]
+                    for h in self.search(question, k=3) if h.signals["question"] >= DID_YOU_MEAN]
 
         with self._lock:
             return usage.gaps(self.store.db, self.embedder, nearest, usage.since_cutoff(since),
