@@ -31,8 +31,8 @@ EXAMPLES = 3
 
 
 def normal(text: str) -> str:
-    """The form under which two phrasings count as the same text."""
-    return " ".join(text.lower().split())
+    """The form under which two phrasings count as the same text (case, spaces, end punctuation aside)."""
+    return " ".join(text.lower().split()).strip(" ?!.")
 
 
 def text_hash(text: str) -> str:
