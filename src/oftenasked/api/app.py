@@ -34,6 +34,7 @@ from .cache import GenerationCache
 from .config import ServerConfig
 from .guard import Guard
 from .responses import JSON, error
+from .usage import add_usage_routes
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +250,8 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """Pairs, sources, questions asked, unanswered questions, feedback totals."""
         return JSON(kb.stats())
 
+    add_usage_routes(app, kb, config, writer)
+
     # Imported here so that the markdown renderer is warm before the first request.
     markdown_to_html("warm-up")
     guarded: Any = Guard(app, config)
@@ -346,6 +349,8 @@ def _static(app: FastAPI) -> None:
         "/": ("index.html", "text/html; charset=utf-8"),
         "/static/app.css": ("app.css", "text/css; charset=utf-8"),
         "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+        "/review": ("review.html", "text/html; charset=utf-8"),
+        "/static/review.js": ("review.js", "text/javascript; charset=utf-8"),
     }
     for route, (name, media_type) in files.items():
         content = folder.joinpath(name).read_bytes()
