@@ -2,7 +2,10 @@
 
 Grouping is leader clustering over question vectors (the knowledge base's own embedder): the
 distinct phrasings, most asked first, each join the first-seen group whose leading phrasing is
-within ``SAME_NEED`` cosine, or lead a new group. It is deterministic, needs nothing beyond
+within ``SAME_NEED`` cosine, or lead a new group. For often asked needs the knowledge base's own
+answers count first (``by_pair``): phrasings mostly answered by one pair are one need, whatever
+their wording, and only the phrasings without a good answer are grouped by meaning alone (they
+join a pair's need when close enough to one of its phrasings). It is deterministic, needs nothing beyond
 numpy, costs one matrix-vector product per phrasing against the groups so far, and keeps no
 n-by-n distance matrix (scikit-learn's agglomerative clustering would, 800 MB at 10,000 distinct
 questions). bench/feedback.py measures it against the StackFAQ paraphrase threads.
@@ -128,17 +131,48 @@ class Need:
 
 
 def group(db: sqlite3.Connection, embedder: Embedder, events: Iterable[Asked],
-          threshold: float = SAME_NEED) -> list[list[Asked]]:
-    """Events grouped by the meaning of their question, the most frequent group first."""
+          threshold: float = SAME_NEED, by_pair: bool = False) -> list[list[Asked]]:
+    """Events grouped by the meaning of their question, the most frequent group first.
+
+    With ``by_pair``, phrasings mostly answered by one pair form that pair's group first."""
     by_text: dict[str, list[Asked]] = {}
     for event in events:
         if event.question.strip():
             by_text.setdefault(normal(event.question), []).append(event)
     texts = sorted(by_text, key=lambda t: (-len(by_text[t]), t))
-    numbers = cluster(vectors(db, embedder, texts), threshold) if texts else []
-    groups: dict[int, list[Asked]] = {}
-    for text, number in zip(texts, numbers):
-        groups.setdefault(number, []).extend(by_text[text])
+    if not texts:
+        return []
+    matrix = vectors(db, embedder, texts)
+    groups: dict[object, list[Asked]] = {}
+    rest = list(range(len(texts)))
+    if by_pair:
+        owner: dict[str, str] = {}
+        for text in texts:
+            answered = Counter(e.pair_id for e in by_text[text] if e.answered and e.pair_id)
+            if answered and answered.most_common(1)[0][1] * 2 > len(by_text[text]):
+                owner[text] = answered.most_common(1)[0][0]
+        rest = [i for i, t in enumerate(texts) if t not in owner]
+        members: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            if text in owner:
+                members.setdefault(owner[text], []).append(i)
+                groups.setdefault(("pair", owner[text]), []).extend(by_text[text])
+        if members and rest:
+            # A phrasing without a good answer joins the pair whose phrasings it is closest to.
+            keys = list(members)
+            rows = [i for key in keys for i in members[key]]
+            labels = [key for key in keys for _ in members[key]]
+            sims = matrix[rest] @ matrix[rows].T
+            still = []
+            for at, i in enumerate(rest):
+                best = int(np.argmax(sims[at]))
+                if sims[at, best] >= threshold:
+                    groups[("pair", labels[best])].extend(by_text[texts[i]])
+                else:
+                    still.append(i)
+            rest = still
+    for i, number in zip(rest, cluster(matrix[rest], threshold) if rest else []):
+        groups.setdefault(("meaning", number), []).extend(by_text[texts[i]])
     return sorted(groups.values(), key=len, reverse=True)
 
 
@@ -174,4 +208,4 @@ def logged(db: sqlite3.Connection, cutoff: str | None) -> list[Asked]:
 
 def often(db: sqlite3.Connection, embedder: Embedder, cutoff: str | None, top: int = 20) -> list[Need]:
     """The ``top`` most asked needs since ``cutoff``, most asked first."""
-    return [summarise(g) for g in group(db, embedder, logged(db, cutoff))[:top]]
+    return [summarise(g) for g in group(db, embedder, logged(db, cutoff), by_pair=True)[:top]]

@@ -97,7 +97,7 @@ def _candidates(db: sqlite3.Connection, embedder: Embedder, known: dict[str, set
     disputed = {(normal(q), p) for q, p in db.execute(
         "SELECT question, pair_id FROM feedback WHERE helpful = 0 OR better_id IS NOT NULL")}
     for events in group(db, embedder, [Asked(q, a, c, bool(ok), s) for q, a, c, ok, s in db.execute(
-            "SELECT question, answer_id, confidence, answered, session FROM queries")]):
+            "SELECT question, answer_id, confidence, answered, session FROM queries")], by_pair=True):
         need = summarise(events)
         answered = [e for e in events if e.answered and e.pair_id]
         if need.pair_id is None or not answered:
