@@ -79,6 +79,10 @@ def test_often_counts_needs_and_names_the_pair_and_its_mean_confidence(tmp_path:
     # Vectors of logged questions are kept: grouping again embeds nothing new.
     kept = kb.store.db.execute("SELECT count(*) FROM query_vectors").fetchone()[0]
     assert kept == 2
+    # ... for as long as the question is in the log: past it (retention), its vector goes too.
+    kb.store.db.execute("DELETE FROM queries WHERE question LIKE '%track%'")
+    kb.suggestions()
+    assert kb.store.db.execute("SELECT count(*) FROM query_vectors").fetchone()[0] == 1
     kb.close()
 
 

@@ -525,6 +525,7 @@ class KnowledgeBase:
         self.flush_query_log()
         with self._lock:
             db = self.store.db
+            usage.sweep_vectors(db)  # (the log's own rows go with the retention setting)
             new = usage.propose(db, self.embedder, usage.known_phrasings(db), self.settings.suggestion_sessions)
             for suggestion_id in new if self.settings.suggestions_auto else ():
                 usage.accept(db, self, suggestion_id)

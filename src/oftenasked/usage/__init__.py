@@ -13,7 +13,7 @@ from .demand import counts as demand_counts
 from .demand import rank_by_demand
 from .feedback import Feedback, feedback_counts, record_feedback
 from .gaps import gaps
-from .log import LogEntry, forget, since_cutoff
+from .log import LogEntry, forget, since_cutoff, sweep_vectors
 from .log import entries as log_entries
 from .needs import Need, often
 from .querylog import QueryLogStats, QueryRow, query_row, query_stats, redact, write_queries
@@ -45,5 +45,6 @@ __all__ = [
     "revert",
     "since_cutoff",
     "suggestion_list",
+    "sweep_vectors",
     "write_queries",
 ]

@@ -86,3 +86,15 @@ def forget(db: sqlite3.Connection) -> int:
         raise
     db.execute("COMMIT")
     return int(count)
+
+
+def sweep_vectors(db: sqlite3.Connection) -> int:
+    """Delete the kept vectors of questions no longer in the log or the feedback (past the retention
+    setting, or forgotten): a vector is what someone typed, in another form. How many went."""
+    from .needs import text_hash
+
+    live = {text_hash(q) for (q,) in db.execute("SELECT question FROM queries UNION SELECT question FROM feedback")}
+    stale = [(h,) for (h,) in db.execute("SELECT DISTINCT text_hash FROM query_vectors") if h not in live]
+    if stale:
+        db.executemany("DELETE FROM query_vectors WHERE text_hash = ?", stale)
+    return len(stale)
