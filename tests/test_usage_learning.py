@@ -147,6 +147,19 @@ def test_accept_reject_revert(tmp_path: Path) -> None:
     kb.close()
 
 
+def test_an_accepted_alternate_outlives_a_reingest_until_reverted(tmp_path: Path) -> None:
+    kb = make(tmp_path / "kb.sqlite")
+    _three_people_say_track_was_right(kb)
+    [suggestion] = kb.suggestions()
+    kb.accept(suggestion.id)
+    kb.ingest_bytes(faq_bytes(FAQ), "faq.jsonl")  # the source, as it was: without the alternate
+    assert kb.pair("track").alternates == ("where is my parcel",)
+    kb.revert(suggestion.id)
+    kb.ingest_bytes(faq_bytes(FAQ), "faq.jsonl")
+    assert kb.pair("track").alternates == ()
+    kb.close()
+
+
 def test_a_rejected_suggestion_is_not_made_again(tmp_path: Path) -> None:
     kb = make(tmp_path / "kb.sqlite")
     _three_people_say_track_was_right(kb)

@@ -175,7 +175,11 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Ingest sources given as (origin, bytes) or (origin, the error that kept them from being read)."""
         writer = SourceWriter(self.store, self.embedder, self._lock)
-        return writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress, strict=strict)
+        report = writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress, strict=strict)
+        if any(src.changed for src in report.sources):
+            with self._lock:
+                usage.reapply(self.store.db, self)  # accepted suggestions outlive a re-ingest of their source
+        return report
 
     # -- reading ------------------------------------------------------------------------
     def pairs(self) -> list[Pair]:

@@ -17,7 +17,7 @@ from .log import LogEntry, forget, since_cutoff, sweep_vectors
 from .log import entries as log_entries
 from .needs import Need, often
 from .querylog import QueryLogStats, QueryRow, query_row, query_stats, redact, write_queries
-from .suggestions import Suggestion, accept, known_phrasings, propose, reject, revert
+from .suggestions import Suggestion, accept, known_phrasings, propose, reapply, reject, revert
 from .suggestions import listing as suggestion_list
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "query_row",
     "query_stats",
     "rank_by_demand",
+    "reapply",
     "record_feedback",
     "redact",
     "reject",

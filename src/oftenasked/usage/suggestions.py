@@ -237,3 +237,24 @@ def revert(db: sqlite3.Connection, pairs: Pairs, suggestion_id: int) -> Suggesti
             pairs.update_pair(found.pair_id, alternates=[a for a in pair.alternates if a != added])
     _decide(db, suggestion_id, "reverted", None)
     return get(db, suggestion_id)
+
+
+def reapply(db: sqlite3.Connection, pairs: Pairs) -> int:
+    """Add the alternates of accepted suggestions back to their pairs where a re-ingest of the pair's
+    source took them out (the source does not have them): accepted stays accepted until reverted.
+    How many pairs were edited."""
+    rows = db.execute("SELECT pair_id, applied FROM suggestions WHERE status = 'accepted' AND kind = 'alternate'"
+                      " ORDER BY id").fetchall()
+    edited = 0
+    for pair_id, applied in rows:
+        added = json.loads(applied or "{}").get("alternate")
+        if not added:
+            continue
+        try:
+            pair = pairs.pair(pair_id)
+        except NotFoundError:
+            continue  # the pair is gone from its source: nothing to add it to
+        if normal(added) not in {normal(q) for q in (pair.question, *pair.alternates)}:
+            pairs.update_pair(pair_id, alternates=(*pair.alternates, added))
+            edited += 1
+    return edited
