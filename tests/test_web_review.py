@@ -69,6 +69,12 @@ def test_review_page_lists_needs_gaps_and_suggestions_and_accepts(page: object, 
     p.locator("#status").get_by_text("accepted").wait_for()  # type: ignore[attr-defined]
     p.locator("#suggestion-list").get_by_text("No suggestions.").wait_for()  # type: ignore[attr-defined]
     assert kb.pair("track").alternates == ("where is my parcel",)
+    accepted = p.locator("#accepted-list > li").first  # type: ignore[attr-defined]
+    assert "where is my parcel" in accepted.text_content()
+    accepted.get_by_role("button", name="Revert").click()
+    p.locator("#status").get_by_text("reverted").wait_for()  # type: ignore[attr-defined]
+    p.locator("#accepted-list").get_by_text("None accepted.").wait_for()  # type: ignore[attr-defined]
+    assert kb.pair("track").alternates == ()
     # The token stays in the tab: a reload opens the reports again.
     p.reload()  # type: ignore[attr-defined]
     p.locator("#reports").wait_for(state="visible")  # type: ignore[attr-defined]

@@ -55,7 +55,8 @@
     li.appendChild(asked);
     const row = document.createElement("div");
     row.className = "row";
-    for (const [action, label] of [["accept", "Accept"], ["reject", "Reject"]]) {
+    const actions = s.status === "accepted" ? [["revert", "Revert"]] : [["accept", "Accept"], ["reject", "Reject"]];
+    for (const [action, label] of actions) {
       const button = text("button", label, "decide " + action);
       button.type = "button";
       button.addEventListener("click", () => decide(s.id, action, li));
@@ -69,7 +70,7 @@
     for (const b of li.querySelectorAll("button")) b.disabled = true;
     try {
       await api("/suggestions/" + id + "/" + action, {method: "POST"});
-      statusLine.textContent = "Suggestion " + id + (action === "accept" ? " accepted." : " rejected.");
+      statusLine.textContent = "Suggestion " + id + " " + {accept: "accepted.", reject: "rejected.", revert: "reverted."}[action];
       await load();
     } catch (err) {
       statusLine.textContent = "Not done: " + err.message;
@@ -86,8 +87,10 @@
   async function load() {
     statusLine.textContent = statusLine.textContent || "Loading…";
     try {
-      const [s, g, o] = await Promise.all([api("/suggestions"), api("/gaps"), api("/often")]);
+      const [s, a, g, o] = await Promise.all(
+        [api("/suggestions"), api("/suggestions?status=accepted"), api("/gaps"), api("/often")]);
       fill($("suggestion-list"), s.suggestions, suggestionItem, "No suggestions.");
+      fill($("accepted-list"), a.suggestions, suggestionItem, "None accepted.");
       fill($("gap-list"), g.gaps, (n) => needItem(n, true), "No gaps.");
       fill($("often-list"), o.needs, (n) => needItem(n, false), "Nothing asked yet.");
       $("reports").hidden = false;
