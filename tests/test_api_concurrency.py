@@ -6,11 +6,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
+from oftenasked import KnowledgeBase
 from oftenasked.api import ServerConfig
 
 from .conftest_server import FAQ, TOKEN, make_kb, running_server
@@ -25,6 +27,12 @@ def best(body: dict[str, object]) -> tuple[str | None, float | None, tuple[str, 
     if not answers:
         return None, None, related
     return answers[0]["id"], answers[0]["score"], related  # type: ignore[index]
+
+
+def steady(kb: KnowledgeBase) -> KnowledgeBase:
+    """Related questions by meaning only: demand grows while these tests ask, and would reorder them."""
+    kb.settings = replace(kb.settings, demand_min=0)
+    return kb
 
 
 def hammer(url: str, clients: int, rounds: int, work: Callable[[httpx.Client, int], None]) -> None:
@@ -44,7 +52,7 @@ def hammer(url: str, clients: int, rounds: int, work: Callable[[httpx.Client, in
     ids=["serialised-cached", "threads-uncached"],
 )
 def test_concurrent_reads_match_sequential_answers(tmp_path: Path, config: ServerConfig) -> None:
-    kb = make_kb(tmp_path / "kb.sqlite")
+    kb = steady(make_kb(tmp_path / "kb.sqlite"))
     with running_server(kb, config) as running:
         with httpx.Client(base_url=running.url) as c:
             expected = {q: best(c.post("/ask", json={"question": q}).json()) for q in QUESTIONS}
@@ -66,7 +74,7 @@ def test_concurrent_reads_match_sequential_answers(tmp_path: Path, config: Serve
 
 
 def test_reads_stay_correct_while_writes_happen(tmp_path: Path) -> None:
-    kb = make_kb(tmp_path / "kb.sqlite")
+    kb = steady(make_kb(tmp_path / "kb.sqlite"))
     stable = {r["question"]: r["id"] for r in FAQ if r["id"] not in {"invoice"}}
     with running_server(kb) as running:
         failures: list[str] = []
@@ -102,7 +110,7 @@ def test_reads_stay_correct_while_writes_happen(tmp_path: Path) -> None:
 def test_while_a_write_holds_the_knowledge_base_the_server_keeps_serving(tmp_path: Path) -> None:
     """Questions are answered on the event loop, except while a write holds the knowledge base:
     then they wait in a worker thread, and the page and other requests are served meanwhile."""
-    kb = make_kb(tmp_path / "kb.sqlite")
+    kb = steady(make_kb(tmp_path / "kb.sqlite"))
     with running_server(kb) as running, httpx.Client(base_url=running.url, timeout=30) as c:
         assert c.post("/ask", json={"question": "How do I reset my password?"}).status_code == 200
         held, release = threading.Event(), threading.Event()

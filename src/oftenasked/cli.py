@@ -183,12 +183,15 @@ def _dropped_summary(src: SourceReport) -> str:
 @KB_OPTION
 @click.option("--top", default=None, type=click.IntRange(1, 100), help="How many answers.")
 @click.option("--threshold", default=None, type=click.FloatRange(0, 1), help="Confidence under which no answer is given.")
+@click.option("--session", default=None, metavar="S", help="An opaque session id, logged with the question.")
 @JSON_OPTION
 @_errors_to_clicks
-def ask(question: str, kb_path: str | None, top: int | None, threshold: float | None, as_json: bool) -> None:
-    """Answer a QUESTION from the knowledge base."""
+def ask(
+    question: str, kb_path: str | None, top: int | None, threshold: float | None, session: str | None, as_json: bool
+) -> None:
+    """Answer a QUESTION from the knowledge base (logged unless OFTENASKED_QUERY_LOG=0)."""
     with _open(kb_path) as kb:
-        answer = kb.ask(question, top=top, threshold=threshold)
+        answer = kb.ask(question, top=top, threshold=threshold, session=session)
     if as_json:
         _echo_json(answer.to_dict())
         return
@@ -425,6 +428,9 @@ def serve(
         names = tuple(n.strip().lower().rstrip(".") for n in allowed_hosts if n.strip())
         config = ServerConfig(token=token or None, cors_origins=cors_origins, allowed_hosts=names)
         run_server(kb, config, host=host, port=port, workers=workers or default_workers())
+
+
+from . import cli_usage  # noqa: E402, F401  (registers log, often, gaps, feedback, suggestions...)
 
 
 def main() -> None:

@@ -175,7 +175,11 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Ingest sources given as (origin, bytes) or (origin, the error that kept them from being read)."""
         writer = SourceWriter(self.store, self.embedder, self._lock)
-        return writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress, strict=strict)
+        report = writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress, strict=strict)
+        if any(src.changed for src in report.sources):
+            with self._lock:
+                usage.reapply(self.store.db, self)  # accepted suggestions outlive a re-ingest of their source
+        return report
 
     # -- reading ------------------------------------------------------------------------
     def pairs(self) -> list[Pair]:
@@ -310,8 +314,13 @@ class KnowledgeBase:
         threshold: float | None = None,
         filters: Filters | None = None,
         mode: Literal["and", "or"] = "and",
+        session: str | None = None,
+        record: bool = True,
     ) -> Answer:
-        """The best answers to a question, or an honest "no good answer" with suggestions."""
+        """The best answers to a question, or an honest "no good answer" with suggestions.
+
+        The question is logged (unless the ``query_log`` setting is off, or ``record`` is False),
+        with ``session`` when the caller passes an opaque session id."""
         top = self.settings.top if top is None else top
         if not 1 <= top <= 100:
             raise InputError(f"top must be between 1 and 100, got {top}")
@@ -320,12 +329,15 @@ class KnowledgeBase:
             raise InputError(f"threshold must be between 0 and 1, got {threshold}")
         hits = self.search(question, k=max(top, 3), filters=filters, mode=mode)
         good = tuple(h for h in hits if h.score >= threshold)[:top]
-        return Answer(
+        answer = Answer(
             question=question.strip(),
             hits=good,
             threshold=threshold,
             did_you_mean=() if good else tuple(h for h in hits if h.signals["question"] >= DID_YOU_MEAN)[:3],
         )
+        if record:
+            self.record_query(answer, session)
+        return answer
 
     def related(self, question: str, top: int | None = None) -> tuple[Related, ...]:
         """Questions people also ask about the same need, each with its answer; no rephrasings."""
@@ -348,13 +360,19 @@ class KnowledgeBase:
         # Relatedness: to the question asked and to the answer given, in equal parts.
         vectors = index.main_question_vectors
         relevance = 0.5 * (vectors[found.order] @ vector) + 0.5 * (vectors[found.order] @ anchor)
-        picked = select_related(found.order, relevance, vectors, vector, shown, top)
+        # Twice as many as shown, so that demand can bring a more asked one forward (MMR picks in
+        # order: the first ``top`` are the same either way).
+        picked = select_related(found.order, relevance, vectors, vector, shown, 2 * top)
         pairs = self._pairs_at(index, [i for i, _ in picked])
-        return tuple(Related(pair=p, score=float(max(0.0, min(1.0, r)))) for p, (_, r) in zip(pairs, picked))
+        items = [Related(pair=p, score=float(max(0.0, min(1.0, r)))) for p, (_, r) in zip(pairs, picked)]
+        ids = [r.pair.id for r in items]
+        with self._lock:
+            demand = usage.demand_counts(self.store.db, ids) if self.settings.demand_min > 0 else {}
+        return tuple(usage.rank_by_demand(items, ids, demand, self.settings.demand_min)[:top])
 
     def page(self, question: str, related: int | None = None) -> Page:
         """The "Often asked" page for a question: best answer, related questions, sources."""
-        answer = self.ask(question, top=1)
+        answer = self.ask(question, top=1, record=False)
         return Page(
             title=f"Often asked: {answer.question}",
             question=answer.question,
@@ -407,7 +425,7 @@ class KnowledgeBase:
                 self.store.bump_generation()
             return pair
 
-    def record_query(self, answer: Answer) -> bool:
+    def record_query(self, answer: Answer, session: str | None = None) -> bool:
         """Log an asked question (text, answer id, confidence, time) unless the query log is off.
 
         Entries are written in batches, at most ``QUERY_LOG_SECONDS`` late (``stats``, ``close``
@@ -417,7 +435,9 @@ class KnowledgeBase:
         if not self.settings.query_log:
             return False
         best = answer.best
-        row = usage.query_row(answer.question, best.pair.id if best else None, best.score if best else None, answer.answered)
+        row = usage.query_row(
+            answer.question, best.pair.id if best else None, best.score if best else None, answer.answered, session
+        )
         with self._log_lock:
             self._pending_queries.append(row)
             due = (
@@ -456,16 +476,79 @@ class KnowledgeBase:
         return False
 
     def record_feedback(
-        self, question: str, pair_id: str, helpful: bool | None = None, better_id: str | None = None
+        self, question: str, pair_id: str, helpful: bool | None = None, better_id: str | None = None,
+        session: str | None = None, editor: bool = False,
     ) -> usage.Feedback:
-        """Store feedback on an answer: helpful or not, or the id of the answer that was right."""
-        feedback = usage.Feedback(question=question, pair_id=pair_id, helpful=helpful, better_id=better_id)
+        """Store feedback on an answer: helpful or not, or the id of the answer that was right.
+
+        ``session``: an opaque session id; ``editor``: given by the editor, whose one piece of
+        feedback is enough for a suggestion (others need several sessions)."""
+        feedback = usage.Feedback(question=question, pair_id=pair_id, helpful=helpful, better_id=better_id,
+                                  session=session, editor=editor)
         with self._lock:
             for wanted in (pair_id, better_id):
                 if wanted is not None and self.store.rowid_of(wanted) is None:
                     raise NotFoundError(f"no pair with id {wanted!r}")
             usage.record_feedback(self.store.db, feedback, self.settings.query_log, self.settings.retention_days)
         return feedback
+
+    # -- learning from use: the log, often asked needs, gaps, suggestions (usage/) --------
+    def query_log(self, since: str | None = None, unanswered: bool = False, limit: int = 1000) -> list[usage.LogEntry]:
+        """Logged questions since ``since`` ('7d', '12h'...), newest first, with their feedback."""
+        self.flush_query_log()
+        with self._lock:
+            return usage.log_entries(self.store.db, since, unanswered, limit)
+
+    def forget_query_log(self) -> int:
+        """Empty the query log (questions, feedback, open suggestions); how many questions went."""
+        self.flush_query_log()
+        with self._lock:
+            return usage.forget(self.store.db)
+
+    def often(self, since: str | None = "30d", top: int = 20) -> list[usage.Need]:
+        """The most asked needs since ``since``: logged questions grouped by meaning."""
+        self.flush_query_log()
+        with self._lock:
+            return usage.often(self.store.db, self.embedder, usage.since_cutoff(since), top)
+
+    def gaps(self, since: str | None = None, top: int = 20) -> list[usage.Need]:
+        """Needs asked repeatedly without a good answer, most people affected first, with the nearest pairs."""
+        self.flush_query_log()
+
+        def nearest(question: str) -> list[dict[str, object]]:
+            # As "did you mean": a pair whose question is too far off is no nearest pair.
+            return [{"id": h.pair.id, "question": h.pair.question, "confidence": round(h.score, 4)}
+                    for h in self.search(question, k=3) if h.signals["question"] >= DID_YOU_MEAN]
+
+        with self._lock:
+            return usage.gaps(self.store.db, self.embedder, nearest, usage.since_cutoff(since),
+                              self.settings.gap_confidence, top)
+
+    def suggestions(self, status: str | None = "open") -> list[usage.Suggestion]:
+        """Suggestions learnt from use (made afresh from the log and feedback first), with their evidence."""
+        self.flush_query_log()
+        with self._lock:
+            db = self.store.db
+            usage.sweep_vectors(db)  # (the log's own rows go with the retention setting)
+            new = usage.propose(db, self.embedder, usage.known_phrasings(db), self.settings.suggestion_sessions)
+            for suggestion_id in new if self.settings.suggestions_auto else ():
+                usage.accept(db, self, suggestion_id)
+            return usage.suggestion_list(db, status)
+
+    def accept(self, suggestion_id: int) -> usage.Suggestion:
+        """Apply a suggestion (an alternate question is added to its pair); recorded, and revertible."""
+        with self._lock:
+            return usage.accept(self.store.db, self, suggestion_id)
+
+    def reject(self, suggestion_id: int) -> usage.Suggestion:
+        """Discard a suggestion; it is not made again."""
+        with self._lock:
+            return usage.reject(self.store.db, suggestion_id)
+
+    def revert(self, suggestion_id: int) -> usage.Suggestion:
+        """Undo an accepted suggestion."""
+        with self._lock:
+            return usage.revert(self.store.db, self, suggestion_id)
 
     def stats(self) -> dict[str, object]:
         """Pairs, sources, questions asked and unanswered, feedback totals."""

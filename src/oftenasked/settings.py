@@ -32,6 +32,14 @@ class Settings:
     """Log questions asked (text, answer id, confidence; nothing personal). Opt out with 0."""
     retention_days: int = 90
     """Days that query-log and feedback rows are kept; older ones are deleted (0 keeps them all)."""
+    demand_min: int = 20
+    """Questions answered (last 30 days) among related candidates from which they rank by demand; 0: never."""
+    suggestion_sessions: int = 3
+    """Distinct sessions whose use must agree before a suggestion is made (the editor's feedback: one)."""
+    suggestions_auto: bool = False
+    """Apply suggestions as they are made, without the editor's approval (off: the editor accepts them)."""
+    gap_confidence: float = 0.65
+    """Answers under this confidence count towards gaps (needs answered badly)."""
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -45,6 +53,10 @@ _HELP = {
     "related_top": "related questions returned by default",
     "query_log": "record asked questions for 'often asked' counts and gaps (0 to opt out)",
     "retention_days": "days query-log and feedback rows are kept (0: forever)",
+    "demand_min": "logged answers among related questions from which they rank by demand (0: never)",
+    "suggestion_sessions": "distinct sessions needed before use makes a suggestion",
+    "suggestions_auto": "apply suggestions without the editor's approval (default off)",
+    "gap_confidence": "answers under this confidence count towards gaps",
 }
 
 
@@ -79,6 +91,8 @@ def load(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         raise InputError(f"threshold must be between 0 and 1, got {settings.threshold}")
     if settings.retention_days < 0:
         raise InputError(f"retention_days must be 0 (keep all) or more, got {settings.retention_days}")
+    if settings.suggestion_sessions < 1:
+        raise InputError(f"suggestion_sessions must be 1 or more, got {settings.suggestion_sessions}")
     return settings
 
 

@@ -37,6 +37,7 @@ from .public import public_page
 from .ratelimit import PerClient
 from .responses import JSON, error
 from .uploads import check_unpacked
+from .usage import add_usage_routes
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         cached = answers.get(key, generation)
         if cached is not None:
             if logged:
-                kb.record_query(cached[0])
+                kb.record_query(cached[0], body.session)
             return Response(cached[1], media_type="application/json")
         embed_early(body.question)
         with gate:
@@ -128,10 +129,11 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
                 threshold=body.scoreThreshold,
                 filters=filters or None,
                 mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
+                record=False,  # logged below, with the session, whether answered now or from the cache
             )
             related = kb.related(body.question, top=body.related) if body.related else ()
             if logged:
-                kb.record_query(found)
+                kb.record_query(found, body.session)
         # Rendered outside the lock: the results are immutable.
         cached = (found, to_json(shapes.ask_response(found, related)))
         answers.put(key, generation, cached)
@@ -256,7 +258,9 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """Was the answer helpful? Or which other answer was right (``better_id``)."""
         if not feedback_limit.allow(client_of(request)):
             raise RateLimitError(f"too much feedback from one client (at most {config.feedback_per_minute} a minute)")
-        recorded = kb.record_feedback(body.question, body.id, helpful=body.helpful, better_id=body.better_id)
+        recorded = kb.record_feedback(
+            body.question, body.id, helpful=body.helpful, better_id=body.better_id, session=body.session
+        )
         return JSON({"ok": True, "feedback": recorded.to_dict()}, status_code=201)
 
     @app.get("/stats", response_model=schemas.StatsOut, tags=["usage"], dependencies=[TokenHolder])
@@ -264,6 +268,8 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """Pairs, sources, questions asked, unanswered questions, feedback totals. Needs the token:
         it shows what other people asked."""
         return JSON(kb.stats())
+
+    add_usage_routes(app, kb, config, writer)
 
     # Imported here so that the markdown renderer is warm before the first request.
     markdown_to_html("warm-up")
@@ -362,6 +368,8 @@ def _static(app: FastAPI) -> None:
         "/": ("index.html", "text/html; charset=utf-8"),
         "/static/app.css": ("app.css", "text/css; charset=utf-8"),
         "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+        "/review": ("review.html", "text/html; charset=utf-8"),
+        "/static/review.js": ("review.js", "text/javascript; charset=utf-8"),
     }
     for route, (name, media_type) in files.items():
         content = folder.joinpath(name).read_bytes()

@@ -53,6 +53,9 @@ class MetadataOut(BaseModel):
     value: str
 
 
+SESSION = "An opaque session id (never a user id): suggestions learnt from use need several sessions."
+
+
 class AskRequest(BaseModel):
     """QnA Maker's generateAnswer request; ``scoreThreshold`` is a confidence in [0, 1]."""
 
@@ -68,6 +71,7 @@ class AskRequest(BaseModel):
     )
     strictFiltersCompoundOperationType: Literal["AND", "OR"] = "AND"  # noqa: N815
     related: int = Field(default=3, ge=0, le=20, description="How many related questions to include.")
+    session: str | None = Field(default=None, max_length=100, description=SESSION)
 
     _text = field_validator("question")(_valid_text)
 
@@ -180,6 +184,7 @@ class FeedbackIn(BaseModel):
     id: str = Field(min_length=1, max_length=200, description="The id of the answer shown.")
     helpful: bool | None = None
     better_id: str | None = Field(default=None, min_length=1, max_length=200)
+    session: str | None = Field(default=None, max_length=100, description=SESSION)
 
     _text = field_validator("question", "id")(_valid_text)
 

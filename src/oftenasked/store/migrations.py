@@ -67,4 +67,33 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_pair ON feedback(pair_id);
     """,
+    # 3: learning from use. An opaque session id on logged questions and feedback (only when the
+    # caller passes one: never an IP address or a user id), and whether feedback came from the
+    # editor (the CLI, on the file itself); vectors of logged questions, so that
+    # grouping them by meaning does not embed a question twice; and suggestions for the editor,
+    # each with its evidence and what accepting it changed (so that it can be reverted).
+    """
+    ALTER TABLE queries ADD COLUMN session TEXT;
+    ALTER TABLE feedback ADD COLUMN session TEXT;
+    ALTER TABLE feedback ADD COLUMN editor INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX queries_answer ON queries(answer_id, asked_at);
+    CREATE TABLE query_vectors (
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('alternate', 'poor_answer')),
+        pair_id TEXT NOT NULL,
+        question TEXT NOT NULL DEFAULT '',
+        key TEXT NOT NULL UNIQUE,
+        evidence TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected', 'reverted')),
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        applied TEXT
+    );
+    """,
 )

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
-from .querylog import cutoff
+from .log import sweep_vectors
+from .querylog import check_session, cutoff
 from .redact import redact
 
 
@@ -21,6 +22,10 @@ class Feedback:
     helpful: bool | None = None
     better_id: str | None = None
     """The id of another pair that answers the question better ("this other answer")."""
+    session: str | None = None
+    """An opaque session id, when the caller passes one: suggestions need several sessions."""
+    editor: bool = False
+    """Given by the editor (the CLI, on the file itself): one is enough for a suggestion."""
 
     def __post_init__(self) -> None:
         if self.helpful is None and self.better_id is None:
@@ -29,7 +34,8 @@ class Feedback:
             raise InputError("feedback needs the question that was asked")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "id": self.pair_id, "helpful": self.helpful, "better_id": self.better_id}
+        return {"question": self.question, "id": self.pair_id, "helpful": self.helpful, "better_id": self.better_id,
+                "session": self.session}
 
 
 def record_feedback(
@@ -40,15 +46,19 @@ def record_feedback(
     ``keep_question`` False (the query log is off) stores an empty question: the person opted
     out of having what they typed kept, and feedback must not keep it by the back door.
     """
-    prune_feedback(db, keep_days)
+    if prune_feedback(db, keep_days):
+        sweep_vectors(db)
     db.execute(
-        "INSERT INTO feedback(given_at, question, pair_id, helpful, better_id) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO feedback(given_at, question, pair_id, helpful, better_id, session, editor)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
             redact(feedback.question.strip())[:1000] if keep_question else "",
             feedback.pair_id,
             None if feedback.helpful is None else int(feedback.helpful),
             feedback.better_id,
+            check_session(feedback.session),
+            int(feedback.editor),
         ),
     )
 

@@ -1,9 +1,11 @@
 """The query log: question text, the answer given, its confidence and the time; nothing personal.
 
-No IP address, user agent, cookie or session id is ever stored, and what people type is
-redacted before it is stored (usage/redact.py: e-mail addresses, numbers, card details,
-passwords, addresses, names). Users opt out with the ``query_log`` setting
-(``OFTENASKED_QUERY_LOG=0``); rows older than the ``retention_days`` setting are deleted.
+No IP address, user agent or cookie is ever stored (a session id only when the caller passes an
+opaque one, so that several people can be told from one), and what people type is redacted
+before it is stored (usage/redact.py: e-mail addresses, numbers, card details, passwords,
+addresses, names). Users opt out with the ``query_log`` setting (``OFTENASKED_QUERY_LOG=0``);
+rows older than the ``retention_days`` setting are deleted, with the kept vectors of their
+questions (log.sweep_vectors).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .log import sweep_vectors
 from .redact import redact
 
 MAX_LOGGED_CHARS = 1000
@@ -22,12 +25,24 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-QueryRow = tuple[str, str, str | None, float | None, int]
+QueryRow = tuple[str, str, str | None, float | None, int, str | None]
+MAX_SESSION_CHARS = 100
 
 
-def query_row(question: str, answer_id: str | None, confidence: float | None, answered: bool) -> QueryRow:
-    """One asked question as it is stored: now, redacted and capped, the answer given."""
-    return (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered))
+def query_row(
+    question: str, answer_id: str | None, confidence: float | None, answered: bool, session: str | None = None
+) -> QueryRow:
+    """One asked question as it is stored: now, redacted and capped, the answer given, the session."""
+    return (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered),
+            check_session(session))
+
+
+def check_session(session: str | None) -> str | None:
+    """An opaque session id as stored: stripped and capped; empty means none."""
+    if session is None:
+        return None
+    session = session.strip()[:MAX_SESSION_CHARS]
+    return session or None
 
 
 def cutoff(keep_days: float) -> str:
@@ -51,9 +66,12 @@ def write_queries(db: sqlite3.Connection, rows: list[QueryRow], keep_days: float
     db.execute("BEGIN IMMEDIATE")
     try:
         db.executemany(
-            "INSERT INTO queries(asked_at, question, answer_id, confidence, answered) VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT INTO queries(asked_at, question, answer_id, confidence, answered, session)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
         )
-        prune_queries(db, keep_days)
+        if prune_queries(db, keep_days):
+            sweep_vectors(db)  # a kept vector is the question in another form: it goes with it
     except BaseException:
         db.execute("ROLLBACK")
         raise

@@ -62,6 +62,31 @@
     return span;
   }
 
+  // An opaque id for this tab, random, forgotten when the tab closes: it lets the server tell
+  // several people's feedback from one person's (suggestions need several), and names nobody.
+  function sessionId() {
+    try {
+      let id = sessionStorage.getItem("oftenasked-session");
+      if (!id) {
+        const bytes = crypto.getRandomValues(new Uint8Array(12));
+        id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+        sessionStorage.setItem("oftenasked-session", id);
+      }
+      return id;
+    } catch (err) {
+      return null; // storage refused (a private mode): no session id at all
+    }
+  }
+  const session = sessionId();
+
+  function sendFeedbackBody(body) {
+    return api("/feedback", {
+      method: "POST",
+      headers: {"content-type": "application/json"},
+      body: JSON.stringify(Object.assign(body, session ? {session: session} : {})),
+    });
+  }
+
   // -- talking to the API ---------------------------------------------------------------
   async function api(path, options) {
     const response = await fetch(path, options);
@@ -87,7 +112,7 @@
       const data = await api("/ask", {
         method: "POST",
         headers: {"content-type": "application/json"},
-        body: JSON.stringify({question: question, top: 1, related: 4}),
+        body: JSON.stringify(Object.assign({question: question, top: 1, related: 4}, session ? {session: session} : {})),
       });
       render(data);
       if (push) history.pushState({q: question}, "", "/?q=" + encodeURIComponent(question));
@@ -128,6 +153,8 @@
         button.type = "button";
         button.textContent = s.question;
         button.addEventListener("click", () => {
+          // The choice says which pair answers the question asked: feedback, then its answer.
+          sendFeedbackBody({question: data.question, id: s.id, better_id: s.id}).catch(() => {});
           input.value = s.question;
           ask(s.question, true);
         });
@@ -214,11 +241,7 @@
     const buttons = answerCard.querySelectorAll("button.fb");
     for (const b of buttons) b.disabled = true;
     try {
-      await api("/feedback", {
-        method: "POST",
-        headers: {"content-type": "application/json"},
-        body: JSON.stringify({question: current.question, id: current.id, helpful: helpful}),
-      });
+      await sendFeedbackBody({question: current.question, id: current.id, helpful: helpful});
       $("feedback-thanks").textContent = helpful
         ? "Thank you for your feedback."
         : "Thank you. Try asking another way, or see the questions below.";
@@ -241,11 +264,7 @@
       button.addEventListener("click", async () => {
         for (const b of list.querySelectorAll("button")) b.disabled = true;
         try {
-          await api("/feedback", {
-            method: "POST",
-            headers: {"content-type": "application/json"},
-            body: JSON.stringify({question: current.question, id: current.id, better_id: r.id}),
-          });
+          await sendFeedbackBody({question: current.question, id: current.id, better_id: r.id});
           $("feedback-thanks").textContent = "Thank you: we will learn that this answer fits your question.";
           $("better").hidden = true;
         } catch (err) {

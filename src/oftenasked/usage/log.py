@@ -1,0 +1,100 @@
+"""Reading and emptying the query log: what was asked, what was answered, and the feedback it got."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ..errors import InputError
+
+_SPAN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
+_UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def since_cutoff(since: str | None) -> str | None:
+    """'7d' (minutes m, hours h, days d, weeks w) as the time it reaches back to, as the tables store times."""
+    if since is None or not since.strip():
+        return None
+    found = _SPAN.match(since)
+    if not found:
+        raise InputError(f"--since: {since!r} is not a span of time such as 30m, 12h, 7d or 4w")
+    span = timedelta(**{_UNIT[found.group(2).lower()]: int(found.group(1))})
+    return (datetime.now(timezone.utc) - span).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One logged question: when, what (redacted), the pair answered, its confidence, and later feedback."""
+
+    asked_at: str
+    question: str
+    pair_id: str | None
+    confidence: float | None
+    answered: bool
+    session: str | None = None
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"asked_at": self.asked_at, "question": self.question, "pair_id": self.pair_id,
+                "confidence": self.confidence, "answered": self.answered, "session": self.session,
+                "feedback": self.feedback}
+
+
+def entries(db: sqlite3.Connection, since: str | None = None, unanswered: bool = False,
+            limit: int = 1000) -> list[LogEntry]:
+    """The newest ``limit`` logged questions since ``since`` (a span such as '7d'), newest first.
+
+    Feedback given on the same question (same text, same session when there is one) after it was
+    asked is attached to it.
+    """
+    cutoff = since_cutoff(since) or ""
+    rows = db.execute(
+        "SELECT asked_at, question, answer_id, confidence, answered, session FROM queries"
+        " WHERE asked_at >= ? AND (? = 0 OR answered = 0) ORDER BY asked_at DESC, id DESC LIMIT ?",
+        (cutoff, int(unanswered), limit),
+    ).fetchall()
+    given: dict[str, list[tuple[str, str | None, dict[str, Any]]]] = {}
+    for at, question, pair_id, helpful, better_id, session in db.execute(
+        "SELECT given_at, question, pair_id, helpful, better_id, session FROM feedback WHERE given_at >= ?", (cutoff,)
+    ):
+        item = {"given_at": at, "pair_id": pair_id, "helpful": None if helpful is None else bool(helpful),
+                "better_id": better_id}
+        given.setdefault(question.lower(), []).append((at, session, item))
+    out = []
+    for at, question, pair_id, conf, answered, session in rows:
+        later = [item for f_at, f_session, item in given.get(question.lower(), ())
+                 if f_at >= at and (session is None or f_session in (None, session))]
+        out.append(LogEntry(at, question, pair_id, conf, bool(answered), session, later))
+    return out
+
+
+def forget(db: sqlite3.Connection) -> int:
+    """Empty the query log: logged questions, feedback, their vectors, and the suggestions not yet
+    decided (they quote what people typed). Accepted and rejected suggestions stay: they record
+    what the editor changed. Returns how many questions were forgotten."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        count = db.execute("DELETE FROM queries").rowcount
+        db.execute("DELETE FROM feedback")
+        db.execute("DELETE FROM query_vectors")
+        db.execute("DELETE FROM suggestions WHERE status = 'open'")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return int(count)
+
+
+def sweep_vectors(db: sqlite3.Connection) -> int:
+    """Delete the kept vectors of questions no longer in the log or the feedback (past the retention
+    setting, or forgotten): a vector is what someone typed, in another form. How many went."""
+    from .needs import text_hash
+
+    live = {text_hash(q) for (q,) in db.execute("SELECT question FROM queries UNION SELECT question FROM feedback")}
+    stale = [(h,) for (h,) in db.execute("SELECT DISTINCT text_hash FROM query_vectors") if h not in live]
+    if stale:
+        db.executemany("DELETE FROM query_vectors WHERE text_hash = ?", stale)
+    return len(stale)
