@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,8 @@ def test_log_since_and_forget(tmp_path: Path) -> None:
     kb = make(tmp_path / "kb.sqlite")
     kb.ask("How do I reset my password?")
     kb.flush_query_log()
-    kb.store.db.execute("UPDATE queries SET asked_at = '2000-01-01T00:00:00+00:00'")
+    month_ago = (datetime.now(timezone.utc) - timedelta(days=30)).isoformat(timespec="seconds")
+    kb.store.db.execute("UPDATE queries SET asked_at = ?", (month_ago,))  # (within the 90 days kept)
     kb.ask("How do I track my order?")
     kb.record_feedback("How do I track my order?", "track", helpful=True, session="s")
     assert [e.question for e in kb.query_log(since="7d")] == ["How do I track my order?"]
@@ -53,6 +55,23 @@ def test_log_since_and_forget(tmp_path: Path) -> None:
         kb.query_log(since="7 days")
     assert kb.forget_query_log() == 2
     assert kb.query_log() == [] and kb.stats()["feedback"] == {"helpful": 0, "not_helpful": 0, "other_answer": 0}
+    kb.close()
+
+
+def test_retention_takes_the_vectors_of_pruned_questions_and_keeps_suggestions(tmp_path: Path) -> None:
+    kb = make(tmp_path / "kb.sqlite", retention_days=90)
+    kb.ask("How do I reset my password?")
+    kb.often()  # embeds the logged question and keeps its vector
+    db = kb.store.db
+    assert db.execute("SELECT count(*) FROM query_vectors").fetchone()[0] == 1
+    db.execute("INSERT INTO suggestions(kind, pair_id, question, key, status, created_at)"
+               " VALUES ('alternate', 'reset', 'reset it', 'k', 'accepted', '2000-01-01T00:00:00+00:00')")
+    db.execute("UPDATE queries SET asked_at = '2000-01-01T00:00:00+00:00'")
+    kb.ask("How do I track my order?")
+    kb.flush_query_log()  # writing the log prunes it, and the vector of the question that left it
+    assert [e.question for e in kb.query_log()] == ["How do I track my order?"]
+    assert db.execute("SELECT count(*) FROM query_vectors").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM suggestions").fetchone()[0] == 1  # the editor's record stays
     kb.close()
 
 
