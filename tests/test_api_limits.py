@@ -125,6 +125,14 @@ def test_unpacked_size_counts_every_gzip_member() -> None:
     assert check_unpacked(b"plain text", 5) == len(b"plain text")  # plain bodies: the body limit applies
 
 
+def test_suggestion_decisions_are_refused_before_the_body_is_read(server: Running) -> None:
+    # A body announced but never sent: the guard answers from the headers alone.
+    with connect(server) as sock:
+        sock.sendall(b"POST /suggestions/1/accept HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50000\r\n\r\n")
+        answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 401 ") and b"Bearer" in answer
+
+
 def test_stats_need_the_token(server: Running) -> None:
     assert httpx.get(server.url + "/stats").status_code == 401
     assert httpx.get(server.url + "/stats", headers={"authorization": "Bearer wrong"}).status_code == 401
@@ -135,6 +143,9 @@ def test_stats_without_a_token_configured_are_off(tmp_path: Path) -> None:
     kb = make_kb(tmp_path / "kb.sqlite")
     with running_server(kb, ServerConfig()) as running:
         assert httpx.get(running.url + "/stats").status_code == 403
+        for path in ("/log", "/often", "/gaps", "/suggestions"):  # the usage reports, from the same check
+            refused = httpx.get(running.url + path)
+            assert refused.status_code == 403 and "private" in refused.json()["error"]["message"]
     kb.close()
 
 

@@ -9,6 +9,7 @@ errors at their edge without guessing::
     │   │   └── UnusableRecordError   a well-formed record that cannot be used (skipped, or an error with --strict)
     │   ├── TooLargeError (413)     an upload larger than the server takes (also once unpacked)
     │   └── RateLimitError (429)    one client sent more requests of a kind than the server allows
+    ├── AccessError (401, 403)      a request without the operator's token, or a write that is off
     ├── NotFoundError (404)         a pair, source or knowledge base that does not exist
     └── MissingExtraError (500)     an optional dependency is not installed; says what to install
 """
@@ -67,6 +68,16 @@ class RateLimitError(InputError):
     """Too many requests of one kind from one client; try again later."""
 
     status = 429
+
+
+class AccessError(OftenaskedError):
+    """The request needs the operator's bearer token (401), or is not allowed here at all (403)."""
+
+    status = 403
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class NotFoundError(OftenaskedError):

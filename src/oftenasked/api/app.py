@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from .. import __version__
 from ..answer.page import markdown_to_html
-from ..errors import InputError, OftenaskedError, RateLimitError
+from ..errors import AccessError, InputError, OftenaskedError, RateLimitError
 from ..kb import MAX_QUESTION_CHARS, KnowledgeBase
 from ..models import Answer
 from . import schemas, shapes
@@ -72,14 +72,15 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         so that the routes stay safe behind any middleware)."""
         refused = token_refusal(config, request.headers.get("authorization", ""), request.url.path)
         if refused is not None:
-            raise Refusal(*refused)
+            status, message = refused
+            raise AccessError(message, status)
 
     def writer(request: Request) -> None:
         """Write endpoints need the operator's bearer token; with none configured, writes are off."""
         token_holder(request)
         if _is_starter(kb.path):
-            raise Refusal(
-                403, "the bundled starter knowledge base is read-only: serve your own with --kb FILE to edit it"
+            raise AccessError(
+                "the bundled starter knowledge base is read-only: serve your own with --kb FILE to edit it", 403
             )
 
     Writer = Depends(writer)
@@ -269,7 +270,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         it shows what other people asked."""
         return JSON(kb.stats())
 
-    add_usage_routes(app, kb, config, writer)
+    add_usage_routes(app, kb, token_holder, writer)
 
     # Imported here so that the markdown renderer is warm before the first request.
     markdown_to_html("warm-up")
@@ -308,14 +309,6 @@ def _ingest_body() -> dict[str, Any]:
 
 
 _INGEST_BODY = _ingest_body()
-
-
-class Refusal(OftenaskedError):
-    """An error with an explicit status (401, 403) raised by the HTTP layer itself."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _errors(app: FastAPI) -> None:

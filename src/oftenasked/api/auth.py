@@ -1,8 +1,9 @@
 """The bearer token: which requests need it, and the one check both the guard and routes use.
 
-Writes (ingest, pair edits) and the usage statistics (everyone's questions) need the operator's
-token. The guard checks it from the headers alone, before a byte of the body is read, so a
-client without the token cannot make the server buffer an upload.
+Writes (ingest, pair edits, decisions on suggestions) and the usage statistics and reports
+(everyone's questions) need the operator's token. The guard checks it from the headers alone,
+before a byte of the body is read, so a client without the token cannot make the server buffer
+an upload.
 """
 
 from __future__ import annotations
@@ -12,20 +13,23 @@ from collections.abc import Iterable
 
 from .config import ServerConfig
 
+# What people asked, even redacted and grouped: /stats and the usage reports of api/usage.py.
+PRIVATE_READS = frozenset({"/stats", "/log", "/often", "/gaps", "/suggestions"})
+
 
 def needs_token(method: str, path: str) -> bool:
     """True for the requests that only the token's holder may make."""
     if path == "/ingest":
         return method == "POST"
-    if path.startswith("/pairs/"):
+    if path.startswith(("/pairs/", "/suggestions/")):  # edits, and decisions on suggestions
         return method in ("PUT", "DELETE", "PATCH", "POST")
-    return path == "/stats"
+    return path in PRIVATE_READS
 
 
 def token_refusal(config: ServerConfig, authorization: str, path: str = "") -> tuple[int, str] | None:
     """None when ``authorization`` carries the configured token, else the status and message."""
     if not config.token:
-        what = "the usage statistics are private" if path == "/stats" else "writes are disabled"
+        what = "the usage statistics are private" if path in PRIVATE_READS else "writes are disabled"
         return 403, f"{what}: start the server with --token or OFTENASKED_TOKEN"
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), config.token.encode()):

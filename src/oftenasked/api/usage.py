@@ -8,39 +8,25 @@ page (``/review``) is a static page that asks for the token and calls these rout
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from starlette.responses import Response
 
-from ..errors import OftenaskedError
 from ..kb import KnowledgeBase
-from .config import ServerConfig
 from .responses import JSON
 
 Since = Annotated[str | None, Query(max_length=20, description="A span back from now: 30m, 12h, 7d, 4w.")]
 Top = Annotated[int, Query(ge=1, le=200)]
 SuggestionId = Annotated[int, Path(ge=1, le=2**62)]
+Check = Callable[[Request], None]
 
 
-class _Refused(OftenaskedError):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def add_usage_routes(app: FastAPI, kb: KnowledgeBase, config: ServerConfig, writer: Callable[[Request], None]) -> None:
-    """Register the routes on ``app``; ``writer`` is the app's check for write endpoints."""
-
-    def editor(request: Request) -> None:
-        """Reading what people asked needs the token too (it is theirs, even redacted)."""
-        if not config.token:
-            raise _Refused(403, "the usage reports are off: start the server with --token or OFTENASKED_TOKEN")
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), config.token.encode()):
-            raise _Refused(401, "this endpoint needs 'Authorization: Bearer <token>'")
+def add_usage_routes(app: FastAPI, kb: KnowledgeBase, editor: Check, writer: Check) -> None:
+    """Register the routes on ``app``. ``editor`` is the app's token check (api/auth.py, as for
+    ``/stats``: reading what people asked needs the token, it is theirs even redacted); ``writer``
+    its check for write endpoints. The guard has checked the token already, before any body."""
 
     Editor = Depends(editor)
     Writer = Depends(writer)
