@@ -22,6 +22,7 @@ from .answer import confidence
 from .answer.related import select_related
 from .errors import IngestError, InputError, NotFoundError
 from .ingest.fetch import is_url
+from .ingest.runner import Runner
 from .ingest.sources import collect
 from .models import Answer, Hit, IngestReport, Page, Pair, Related
 from .retrieve.embed import Embedder, default_embedder
@@ -144,12 +145,14 @@ class KnowledgeBase:
         exclude: Sequence[str] = (),
         fmt: str | None = None,
         strict: bool = False,
+        runner: Runner | None = None,
     ) -> IngestReport:
         """Ingest files, folders, globs and http(s) URLs. Re-ingesting a source updates its pairs in place.
 
         In folders, ``include``/``exclude`` globs choose the files (by default: every FAQ format);
         ``fmt`` names the reader for every source instead of detecting it. A record that cannot be
         used (an empty answer) is skipped and reported; with ``strict`` it fails its source.
+        ``runner`` runs the reading and embedding elsewhere (``ingest.distributed.DaskRunner``: a cluster).
 
         A source that cannot be read is reported (``report.errors``) and the others are still
         ingested; with ``all_or_nothing`` any error raises and nothing is written. Either way
@@ -158,7 +161,8 @@ class KnowledgeBase:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         sources = collect(paths, include=include, exclude=exclude, all_or_nothing=all_or_nothing)
-        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt, strict=strict)
+        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt, strict=strict,
+                                   runner=runner)
 
     def ingest_bytes(self, data: bytes, origin: str, fmt: str | None = None, strict: bool = False) -> IngestReport:
         """Ingest one source given as bytes (an upload, standard input); ``origin`` names it."""
@@ -172,9 +176,10 @@ class KnowledgeBase:
         fmt: str | None = None,
         progress: Progress | None = None,
         strict: bool = False,
+        runner: Runner | None = None,
     ) -> IngestReport:
         """Ingest sources given as (origin, bytes) or (origin, the error that kept them from being read)."""
-        writer = SourceWriter(self.store, self.embedder, self._lock)
+        writer = SourceWriter(self.store, self.embedder, self._lock, runner)
         return writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress, strict=strict)
 
     # -- reading ------------------------------------------------------------------------
