@@ -28,7 +28,7 @@ from .models import Answer, Hit, IngestReport, Page, Pair, Related
 from .retrieve.embed import Embedder, default_embedder
 from .retrieve.fusion import Weights
 from .retrieve.index import Candidates, SearchIndex
-from .store import Store
+from .store import Store, is_server_url, open_store
 from .writer import SourceWriter, make_row, rederive_texts
 
 MAX_QUESTION_CHARS = 1000
@@ -99,6 +99,8 @@ class KnowledgeBase:
         starter knowledge base (the seed page and MedQuAD), built on first use.
         """
         settings = settings or settings_mod.load()
+        if is_server_url(str(path) if path else settings.kb):  # postgresql://...: a server, not a file
+            return cls(open_store(str(path or settings.kb)), embedder=embedder, settings=settings)
         resolved = Path(path) if path else resolve_kb_path(settings, for_writing=for_writing)
         return cls(Store(resolved), embedder=embedder, settings=settings)
 
