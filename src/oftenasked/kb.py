@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from .models import Answer, Hit, IngestReport, Page, Pair, Related
 from .retrieve.embed import Embedder, default_embedder
 from .retrieve.fusion import Weights
 from .retrieve.index import Candidates, SearchIndex
+from .retrieve.segments import SegmentedIndex
 from .store import Store, is_server_url, open_store
 from .writer import SourceWriter, make_row, rederive_texts
 
@@ -219,7 +220,12 @@ class KnowledgeBase:
     @property
     def index(self) -> SearchIndex:
         with self._lock:
-            if self._index is None or self._index.generation != self.store.generation():
+            if self.settings.live_index:  # a delta segment and a mask, not a rebuild (retrieve/segments.py)
+                if self._index is None:
+                    self._index = cast(SearchIndex, SegmentedIndex(self.store, self.embedder))
+                else:
+                    cast(SegmentedIndex, self._index).refresh()
+            elif self._index is None or self._index.generation != self.store.generation():
                 self._index = SearchIndex(self.store, self.embedder)
             return self._index
 

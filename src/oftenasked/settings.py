@@ -30,6 +30,9 @@ class Settings:
     """Related questions returned by default."""
     query_log: bool = True
     """Log questions asked (text, answer id, confidence; nothing personal). Opt out with 0."""
+    live_index: bool = False
+    """Follow edits with a delta segment and a removal mask (retrieve/segments.py) instead of a full
+    rebuild; merged in the background. BM25 scores drift slightly until the merge, hence opt-in."""
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -42,6 +45,7 @@ _HELP = {
     "top": "answers returned by default",
     "related_top": "related questions returned by default",
     "query_log": "record asked questions for 'often asked' counts and gaps (0 to opt out)",
+    "live_index": "follow edits with a delta index and a removal mask, merged in the background (1 to opt in)",
 }
 
 
