@@ -94,8 +94,9 @@ class DaskRunner:
         if workers < 1:
             raise OftenaskedError("--workers must be at least 1")
         _, distributed = _dask()
+        # Its HTTP endpoints on a free port: another cluster on this machine may hold Dask's 8787.
         cluster = distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=threads_per_worker, processes=True, dashboard_address=None,
+            n_workers=workers, threads_per_worker=threads_per_worker, processes=True, dashboard_address=":0",
         )
         return cls(distributed.Client(cluster), cluster)
 
