@@ -102,6 +102,7 @@ class Writer(threading.Thread):
         self.stop = threading.Event()
         self.latencies: list[float] = []
         self.errors = 0
+        self.last_error = ""
 
     def run(self) -> None:
         n = 0
@@ -115,8 +116,9 @@ class Writer(threading.Thread):
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     self.errors += response.status != 200
-            except OSError:
+            except OSError as exc:
                 self.errors += 1
+                self.last_error = str(exc)
             self.latencies.append(time.perf_counter() - t)
             n += 1
 
@@ -273,7 +275,7 @@ def main() -> None:
             writer.join(30)
             lat = sorted(writer.latencies) or [float("nan")]
             print(f"writes: {len(writer.latencies)} at {args.writes:g}/s, {writer.errors} errors,"
-                  f" p50 {lat[len(lat) // 2] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms", flush=True)
+                  f" p50 {lat[len(lat) // 2] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms {writer.last_error}", flush=True)
         for rate in (float(r) for r in args.rate.split(",") if r.strip()):
             print(asyncio.run(run_paced(port, payloads, rate, args.seconds, args.unique)).row(), flush=True)
     finally:
