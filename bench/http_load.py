@@ -25,7 +25,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -91,7 +93,8 @@ def free_port() -> int:
 
 SERVER = (
     "import sys; from oftenasked import KnowledgeBase; from oftenasked.api import ServerConfig, serve; "
-    "serve(KnowledgeBase.open(sys.argv[1] or None), ServerConfig(serialize=sys.argv[3] == '1'), port=int(sys.argv[2]),"
+    "import os; serve(KnowledgeBase.open(sys.argv[1] or None), ServerConfig(serialize=sys.argv[3] == '1',"
+    " token=os.environ.get('OFTENASKED_TOKEN') or None), port=int(sys.argv[2]),"
     " workers=int(sys.argv[4]))"
 )
 
@@ -114,6 +117,36 @@ def start_server(kb_path: str | None, port: int, serialize: bool, workers: int) 
             time.sleep(0.2)
     os.killpg(server.pid, signal.SIGKILL)
     raise RuntimeError("the server did not start within 120 s")
+
+
+class Writer(threading.Thread):
+    """Edits a pair's answer through ``PUT /pairs/{id}`` ``rate`` times a second (the write load of ``--writes``)."""
+
+    def __init__(self, port: int, pairs: list[tuple[str, str]], rate: float, token: str) -> None:
+        super().__init__(daemon=True)
+        self.port, self.pairs, self.rate, self.token = port, pairs, rate, token
+        self.stop = threading.Event()
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.last_error = ""
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.wait(1 / self.rate):
+            pair_id, answer = self.pairs[n % len(self.pairs)]
+            body = json.dumps({"answer": f"{answer}\n\n(edit {n})"}).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{self.port}/pairs/{urllib.parse.quote(pair_id)}", body,
+                                             method="PUT", headers={"Content-Type": "application/json",
+                                                                    "Authorization": f"Bearer {self.token}"})
+            t = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    self.errors += response.status != 200
+            except OSError as exc:
+                self.errors += 1
+                self.last_error = str(exc)
+            self.latencies.append(time.perf_counter() - t)
+            n += 1
 
 
 def request_bytes(question: str, related: int) -> bytes:
@@ -228,6 +261,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="server processes (oftenasked serve --workers; default as serve: one per core, at most 4)")
     parser.add_argument("--rate", default="", help="open-loop rates in requests/s, comma-separated (e.g. 300)")
+    parser.add_argument("--writes", type=float, default=0.0,
+                        help="edits per second (PUT /pairs/{id}) while each level runs; sets a token for the server")
     parser.add_argument("--threads", action="store_true",
                         help="let knowledge-base calls run side by side in threads (default: one at a time)")
     args = parser.parse_args()
@@ -239,6 +274,13 @@ def main() -> None:
     questions = questions_from(args.kb, args.questions, args.seed)
     payloads = [request_bytes(q, args.related) for q in questions]
     port = free_port()
+    token = "http-load-bench-token"
+    if args.writes:
+        os.environ["OFTENASKED_TOKEN"] = token
+        from oftenasked import KnowledgeBase
+
+        with KnowledgeBase.open(args.kb) as kb:
+            edited = [(p.id, p.answer) for p in kb.pairs_page(0, 50)[1]]
     server = start_server(args.kb, port, serialize=not args.threads, workers=args.workers)
     try:
         # Warm up: every question once, in order (index built, model loaded, caches filled).
@@ -248,12 +290,21 @@ def main() -> None:
               f"{os.cpu_count()} CPUs, {args.workers} server process(es), KB calls {calls}, "
               f"{'every question new' if args.unique else 'questions repeat'}")
         print("clients  requests  errors      req/s   p50 ms   p99 ms  server CPU ms/req")
+        writer = Writer(port, edited, args.writes, token) if args.writes else None
+        if writer:
+            writer.start()
         for clients in (int(c) for c in args.clients.split(",")):
             before = group_cpu_seconds(server.pid)
             level = asyncio.run(run_level(port, payloads, clients, args.requests, args.seconds, args.unique))
             after = group_cpu_seconds(server.pid)
             level.cpu_seconds = after - before if before is not None and after is not None else None
             print(level.row(), flush=True)
+        if writer:
+            writer.stop.set()
+            writer.join(30)
+            lat = sorted(writer.latencies) or [float("nan")]
+            print(f"writes: {len(writer.latencies)} at {args.writes:g}/s, {writer.errors} errors,"
+                  f" p50 {lat[len(lat) // 2] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms {writer.last_error}", flush=True)
         for rate in (float(r) for r in args.rate.split(",") if r.strip()):
             before = group_cpu_seconds(server.pid)
             level = asyncio.run(run_paced(port, payloads, rate, args.seconds, args.unique))

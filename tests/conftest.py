@@ -10,6 +10,8 @@ from oftenasked import KnowledgeBase
 from oftenasked.retrieve.embed import HashEmbedder, default_embedder
 from oftenasked.store import Store
 
+from .conftest_pg import pg_server, pg_url  # noqa: F401 - fixtures: a real PostgreSQL, a fresh database per test
+
 # The shared data sets sit beside the project's checkout (and beside CI's clone).
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SEED = DATA / "seed" / "often-asked-lower-back-running.txt"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import wraps
 from typing import Any
 
@@ -81,12 +81,16 @@ def cli() -> None:
               help="With --crawl: follow links at most this many steps from the URL.")
 @click.option("--delay", default=crawl_mod.DELAY_S, show_default=True, type=click.FloatRange(0, 60),
               help="With --crawl: seconds to wait between requests (robots.txt's Crawl-delay if longer).")
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Read, clean and embed on this Dask cluster (tcp://host:8786); the distributed extra.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Read, clean and embed on a local Dask cluster of N worker processes; the distributed extra.")
 @JSON_OPTION
 @_errors_to_clicks
 def ingest(
     paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, strict: bool, report: bool,
     include: tuple[str, ...], exclude: tuple[str, ...], fmt: str | None, stdin_name: str, crawl: bool,
-    max_pages: int, max_depth: int, delay: float, as_json: bool,
+    max_pages: int, max_depth: int, delay: float, cluster: str | None, workers: int | None, as_json: bool,
 ) -> None:
     """Ingest FAQ files, folders, globs or http(s) URLs (PATH '-' reads standard input).
 
@@ -99,27 +103,37 @@ def ingest(
         if not_urls:
             raise click.UsageError(f"--crawl needs http(s) URLs, not {not_urls[0]!r}")
         crawled = [(url, crawl_mod.crawl(url, max_pages=max_pages, max_depth=max_depth, delay=delay)) for url in paths]
-    with _open(kb_path, for_writing=True) as kb:
+    if cluster and workers:
+        raise click.UsageError("give --cluster ADDRESS or --workers N, not both")
+    with ExitStack() as stack:
+        kb = stack.enter_context(_open(kb_path, for_writing=True))
+        runner = None
+        if cluster or workers:
+            from .ingest.distributed import DaskRunner
+
+            runner = stack.enter_context(DaskRunner.connect(cluster) if cluster else DaskRunner.local(workers or 1))
         bar: dict[str, Any] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if as_json or not sys.stderr.isatty():
                 return
-            if "bar" not in bar:
-                bar["bar"] = click.progressbar(length=total, label=stage, file=sys.stderr)
-                bar["done"] = 0
+            if bar.get("stage") != stage:  # reading, then embedding: one bar each
+                if "bar" in bar:
+                    bar["bar"].render_finish()
+                bar.update(bar=click.progressbar(length=total, label=stage, file=sys.stderr), done=0, stage=stage)
             bar["bar"].update(done - bar["done"])
             bar["done"] = done
 
         if crawl:
             pages: list[tuple[str, bytes | IngestError]] = [page for _, found in crawled for page in found.pages]
-            result = kb.ingest_sources(pages, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt, strict=strict)
+            result = kb.ingest_sources(pages, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt, strict=strict,
+                                       runner=runner)
         elif paths == ("-",):
             data = read_stream(sys.stdin.buffer, stdin_name)  # bounded: an endless stream is refused, not read
             result = kb.ingest_bytes(data, stdin_name, fmt=fmt, strict=strict)
         else:
             result = kb.ingest(list(paths), all_or_nothing=all_or_nothing, progress=progress, include=include,
-                               exclude=exclude, fmt=fmt, strict=strict)
+                               exclude=exclude, fmt=fmt, strict=strict, runner=runner)
         if "bar" in bar:
             bar["bar"].render_finish()
         # A crawled page with no FAQ on it (a category index, a contact page) is skipped, not a failure.

@@ -50,6 +50,10 @@ class IngestError(InputError):
         self.field = field
         self.problem = problem
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from its parts, so that it crosses process boundaries (an ingest on a cluster) intact.
+        return (type(self), (self.source, self.problem, self.line, self.field))
+
 
 class UnusableRecordError(IngestError):
     """A well-formed record that cannot be used (an empty answer, no question and no title).

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -22,12 +22,14 @@ from .answer import confidence
 from .answer.related import select_related
 from .errors import IngestError, InputError, NotFoundError
 from .ingest.fetch import is_url
+from .ingest.runner import Runner
 from .ingest.sources import collect
 from .models import Answer, Hit, IngestReport, Page, Pair, Related
 from .retrieve.embed import Embedder, default_embedder
 from .retrieve.fusion import Weights
 from .retrieve.index import Candidates, SearchIndex
-from .store import Store
+from .retrieve.segments import SegmentedIndex
+from .store import Store, is_server_url, open_store
 from .writer import SourceWriter, make_row, rederive_texts
 
 MAX_QUESTION_CHARS = 1000
@@ -98,6 +100,8 @@ class KnowledgeBase:
         starter knowledge base (the seed page and MedQuAD), built on first use.
         """
         settings = settings or settings_mod.load()
+        if is_server_url(str(path) if path else settings.kb):  # postgresql://...: a server, not a file
+            return cls(open_store(str(path or settings.kb)), embedder=embedder, settings=settings)
         resolved = Path(path) if path else resolve_kb_path(settings, for_writing=for_writing)
         return cls(Store(resolved), embedder=embedder, settings=settings)
 
@@ -144,12 +148,14 @@ class KnowledgeBase:
         exclude: Sequence[str] = (),
         fmt: str | None = None,
         strict: bool = False,
+        runner: Runner | None = None,
     ) -> IngestReport:
         """Ingest files, folders, globs and http(s) URLs. Re-ingesting a source updates its pairs in place.
 
         In folders, ``include``/``exclude`` globs choose the files (by default: every FAQ format);
         ``fmt`` names the reader for every source instead of detecting it. A record that cannot be
         used (an empty answer) is skipped and reported; with ``strict`` it fails its source.
+        ``runner`` runs the reading and embedding elsewhere (``ingest.distributed.DaskRunner``: a cluster).
 
         A source that cannot be read is reported (``report.errors``) and the others are still
         ingested; with ``all_or_nothing`` any error raises and nothing is written. Either way
@@ -158,7 +164,8 @@ class KnowledgeBase:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         sources = collect(paths, include=include, exclude=exclude, all_or_nothing=all_or_nothing)
-        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt, strict=strict)
+        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt, strict=strict,
+                                   runner=runner)
 
     def ingest_bytes(self, data: bytes, origin: str, fmt: str | None = None, strict: bool = False) -> IngestReport:
         """Ingest one source given as bytes (an upload, standard input); ``origin`` names it."""
@@ -172,9 +179,10 @@ class KnowledgeBase:
         fmt: str | None = None,
         progress: Progress | None = None,
         strict: bool = False,
+        runner: Runner | None = None,
     ) -> IngestReport:
         """Ingest sources given as (origin, bytes) or (origin, the error that kept them from being read)."""
-        writer = SourceWriter(self.store, self.embedder, self._lock)
+        writer = SourceWriter(self.store, self.embedder, self._lock, runner)
         report = writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress, strict=strict)
         if any(src.changed for src in report.sources):
             with self._lock:
@@ -216,7 +224,12 @@ class KnowledgeBase:
     @property
     def index(self) -> SearchIndex:
         with self._lock:
-            if self._index is None or self._index.generation != self.store.generation():
+            if self.settings.live_index:  # a delta segment and a mask, not a rebuild (retrieve/segments.py)
+                if self._index is None:
+                    self._index = cast(SearchIndex, SegmentedIndex(self.store, self.embedder))
+                else:
+                    cast(SegmentedIndex, self._index).refresh()
+            elif self._index is None or self._index.generation != self.store.generation():
                 self._index = SearchIndex(self.store, self.embedder)
             return self._index
 

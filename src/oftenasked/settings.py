@@ -40,6 +40,9 @@ class Settings:
     """Apply suggestions as they are made, without the editor's approval (off: the editor accepts them)."""
     gap_confidence: float = 0.65
     """Answers under this confidence count towards gaps (needs answered badly)."""
+    live_index: bool = False
+    """Follow edits with a delta segment and a removal mask (retrieve/segments.py) instead of a full
+    rebuild; merged in the background. BM25 scores drift slightly until the merge, hence opt-in."""
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -57,6 +60,7 @@ _HELP = {
     "suggestion_sessions": "distinct sessions needed before use makes a suggestion",
     "suggestions_auto": "apply suggestions without the editor's approval (default off)",
     "gap_confidence": "answers under this confidence count towards gaps",
+    "live_index": "follow edits with a delta index and a removal mask, merged in the background (1 to opt in)",
 }
 
 

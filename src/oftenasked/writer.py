@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IngestError
-from .ingest import ReadResult, read_source
+from .ingest import ReadResult
 from .ingest.dedupe import QuestionIndex, dedupe
 from .ingest.records import stable_id
+from .ingest.runner import EMBED_BATCH, LocalRunner, Runner
 from .models import IngestReport, Pair, SourceReport
 from .retrieve.chunk import CHUNK_WORDS, MAX_CHUNKS, passages
 from .retrieve.embed import Embedder
@@ -79,10 +80,11 @@ def text_hash(text: str) -> str:
 class SourceWriter:
     """Ingests sources into one store with one embedder; ``lock`` guards the write transaction."""
 
-    def __init__(self, store: Store, embedder: Embedder, lock: threading.RLock) -> None:
+    def __init__(self, store: Store, embedder: Embedder, lock: threading.RLock, runner: Runner | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.lock = lock
+        self.runner: Runner = runner or LocalRunner()
 
     def write(
         self,
@@ -97,13 +99,11 @@ class SourceWriter:
         failed: list[SourceReport] = []
         claimed: dict[str, str] = {}
         index: QuestionIndex | None = None
-        for origin, data in sources:
+        results = self.runner.read(sources, fmt, strict, progress)
+        for (origin, _), result in zip(sources, results):
             try:
-                if isinstance(data, IngestError):  # could not be read or fetched
-                    raise data
-                if not data:
-                    raise IngestError(origin, "empty file, or it cannot be read")
-                result = read_source(data, origin, fmt, strict=strict)
+                if isinstance(result, IngestError):
+                    raise result
                 if any(p.id is None for p in result.pairs):  # only pairs without a source id are merged
                     index = index or self._question_index(planned)
                     result = dedupe(result, origin, index)
@@ -175,15 +175,9 @@ class SourceWriter:
         # Shortest first: each model call then gets texts of one length (little padding), while the
         # progress still moves every 256 texts.
         todo = sorted(((h, t) for h, t in texts.items() if h not in cached), key=lambda item: len(item[1]))
-        out: dict[str, np.ndarray] = {}
-        step = 256
-        for start in range(0, len(todo), step):
-            batch = todo[start : start + step]
-            vectors = self.embedder.embed([t for _, t in batch])
-            out.update({h: v for (h, _), v in zip(batch, vectors)})
-            if progress:
-                progress("embedding", min(start + step, len(todo)), len(todo))
-        return out
+        batches = [todo[start : start + EMBED_BATCH] for start in range(0, len(todo), EMBED_BATCH)]
+        vectors = self.runner.embed(self.embedder, [[t for _, t in batch] for batch in batches], progress)
+        return {h: v for batch, found in zip(batches, vectors) for (h, _), v in zip(batch, found)}
 
     def _apply(self, origin: str, result: ReadResult, rows: list[PairRow]) -> SourceReport:
         before = self.store.source_hashes(origin)

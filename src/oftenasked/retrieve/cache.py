@@ -30,7 +30,7 @@ FORMAT = 2
 
 def folder_for(store: Store) -> Path | None:
     """Where the cache of this store lives; None for an in-memory store."""
-    if store.path in ("", ":memory:") or store.path.startswith("file::memory:"):
+    if store.path in ("", ":memory:") or store.path.startswith("file::memory:") or "://" in store.path:  # or a server
         return None
     return Path(store.path + ".index")
 

@@ -1,0 +1,129 @@
+"""Live index updates: a delta segment and a removal mask beside the main index, merged in the background."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from oftenasked import KnowledgeBase
+from oftenasked.retrieve.embed import HashEmbedder
+from oftenasked.retrieve.fusion import Weights
+from oftenasked.retrieve.index import SearchIndex
+from oftenasked.retrieve.segments import SegmentedIndex
+from oftenasked.store import Store
+
+from .conftest import SEED
+
+TOPICS = ("knee", "back", "shoulder", "ankle", "hip", "neck", "wrist", "foot")
+WORDS = ("stretch", "ice", "warm", "cool", "shoes", "pace", "hill", "core", "glute", "physio", "sleep", "water")
+
+
+def faq(path: Path, part: str, n: int) -> Path:
+    lines = []
+    for i in range(n):
+        topic = TOPICS[i % len(TOPICS)]
+        words = " ".join(WORDS[(i * 5 + j * j) % len(WORDS)] for j in range(6 + i % 30))
+        lines.append({"id": f"{part}-{i}", "question": f"What helps {topic} pain case{i} in {part}?",
+                      "answer": f"For {topic} pain case{i} in {part}: {words}."})
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    kb = KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder())
+    kb.ingest([SEED, faq(tmp_path / "main.jsonl", "main", 300)])
+    yield kb
+    kb.close()
+
+
+def ranked(index: SearchIndex | SegmentedIndex, kb: KnowledgeBase, question: str, k: int = 10) -> list[tuple]:
+    found = index.search(question, kb.embedder.embed([question])[0], k, kb.weights)
+    return [(int(index.rowids[p]), float(f), *(float(found.signals[s][i]) for s in sorted(found.signals)))
+            for i, (p, f) in enumerate(zip(found.order, found.fused))]
+
+
+def edit(kb: KnowledgeBase, tmp_path: Path) -> list[str]:
+    """An answer edited, a pair deleted, a source of new pairs added; the questions to ask about them."""
+    kb.update_pair("main-7", answer="For shoulder pain: rest it, then see a physiotherapist about rotator cuff work.")
+    kb.delete_pair("main-8")
+    kb.ingest([faq(tmp_path / "new.jsonl", "new", 12)])
+    return [kb.pair("main-7").question, "What helps wrist pain case8 in main?", "What helps knee pain case0 in new?",
+            "rotator cuff physiotherapist", "Why does my lower back hurt when I run?", "ankle pain ice"]
+
+
+def test_changes_are_searched_at_once_and_removed_pairs_never_come_back(kb: KnowledgeBase, tmp_path: Path) -> None:
+    live = SegmentedIndex(kb.store, kb.embedder)
+    assert live.delta_size == 0 and live.size == len(kb)
+    questions = edit(kb, tmp_path)
+    assert live.refresh()
+    assert live.delta_size == 13 and int(live.removed.sum()) == 2  # main-7 changed (masked, in the delta), main-8 gone
+    assert not live.refresh()  # nothing new since
+    rebuilt = SearchIndex(kb.store, kb.embedder, use_cache=False)
+    deleted = kb.store.db.execute("SELECT max(rowid) FROM pairs").fetchone()[0] + 1  # (any rowid not in the store)
+    for question in questions:
+        got, want = ranked(live, kb, question), ranked(rebuilt, kb, question)
+        assert got[0][0] == want[0][0], question  # the same best answer
+        assert deleted not in {r for r, *_ in got}
+        assert kb.store.rowid_of("main-8") is None
+        # Each pair's vector signals are exact; only BM25's word statistics differ until the merge.
+        by_rowid = {r: signals for r, _, *signals in want}
+        for rowid, _, answer, _lex_answer, _lex_question, question_signal in got:
+            if rowid in by_rowid:
+                assert (answer, question_signal) == pytest.approx((by_rowid[rowid][0], by_rowid[rowid][3]), abs=1e-6)
+    edited = ranked(live, kb, "rotator cuff physiotherapist")[0][0]
+    assert edited == kb.store.rowid_of("main-7")
+
+
+def test_after_a_merge_answers_and_scores_are_a_full_rebuilds(kb: KnowledgeBase, tmp_path: Path) -> None:
+    live = SegmentedIndex(kb.store, kb.embedder)
+    questions = edit(kb, tmp_path)
+    live.refresh()
+    merging = live.merge_in_background()
+    during = [ranked(live, kb, q) for q in questions]  # searches go on while the merge runs
+    merging.join(60)
+    assert all(during)
+    assert live.delta_size == 0 and not live.removed.any() and live.generation == kb.store.generation()
+    rebuilt = SearchIndex(kb.store, kb.embedder, use_cache=False)
+    for question in questions:
+        assert ranked(live, kb, question) == ranked(rebuilt, kb, question)
+
+
+def test_a_big_delta_merges_by_itself(kb: KnowledgeBase, tmp_path: Path) -> None:
+    live = SegmentedIndex(kb.store, kb.embedder, merge_at=10)
+    kb.ingest([faq(tmp_path / "new.jsonl", "new", 40)])
+    live.refresh()
+    live._merging.join(60)  # type: ignore[union-attr]
+    assert live.delta_size == 0 and live.size == len(kb)
+
+
+def test_filters_apply_to_both_segments(kb: KnowledgeBase, tmp_path: Path) -> None:
+    live = SegmentedIndex(kb.store, kb.embedder)
+    edit(kb, tmp_path)
+    live.refresh()
+    new = {kb.store.rowid_of(f"new-{i}") for i in range(12)}
+    mask = np.isin(live.rowids, list(new))
+    found = live.search("knee pain", kb.embedder.embed(["knee pain"])[0], 5, Weights(), mask)
+    assert len(found.order) == 5 and {int(live.rowids[p]) for p in found.order} <= new
+
+
+def test_the_knowledge_base_follows_edits_with_segments(tmp_path: Path) -> None:
+    from oftenasked.settings import Settings
+
+    with KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder(), settings=Settings(live_index=True)) as kb:
+        kb.ingest([SEED, faq(tmp_path / "main.jsonl", "main", 300)])
+        first = kb.index
+        assert isinstance(first, SegmentedIndex)
+        question = kb.pair("main-7").question
+        assert kb.ask(question).best.pair.id == "main-7"
+        kb.update_pair("main-7", answer="Rest the foot, then see a physiotherapist.")
+        assert kb.ask(question).best.pair.answer == "Rest the foot, then see a physiotherapist."
+        kb.delete_pair("main-7")
+        assert "main-7" not in [h.pair.id for h in kb.search(question, k=50)]
+        kb.ingest([faq(tmp_path / "new.jsonl", "new", 5)])
+        assert kb.ask("What helps hip pain case4 in new?").best.pair.id == "new-4"
+        assert kb.related("What helps hip pain case4 in new?")
+        assert kb.index is first and first.delta_size == 5  # never rebuilt: the delta took the changes
