@@ -6,9 +6,10 @@
     answer = kb.ask("Why does my lower back hurt when I run?")
 """
 
+from .answer.page import Page
 from .errors import IngestError, InputError, MissingExtraError, NotFoundError, OftenaskedError
 from .kb import KnowledgeBase
-from .models import Answer, Dropped, Hit, IngestReport, Page, Pair, Related, SourceReport
+from .models import Answer, Dropped, Hit, IngestReport, Pair, Related, SourceReport
 from .settings import Settings
 
 __version__ = "0.1.0"

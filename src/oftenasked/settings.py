@@ -30,6 +30,9 @@ class Settings:
     """Related questions returned by default."""
     query_log: bool = True
     """Log questions asked (text, answer id, confidence; nothing personal). Opt out with 0."""
+    embedder: str = "minilm"
+    """The embedding model: ``minilm`` (the bundled all-MiniLM-L6-v2) or ``hash`` (a fast
+    deterministic bag of words, for tests and trying things out; it knows nothing of meaning)."""
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -42,7 +45,19 @@ _HELP = {
     "top": "answers returned by default",
     "related_top": "related questions returned by default",
     "query_log": "record asked questions for 'often asked' counts and gaps (0 to opt out)",
+    "embedder": "embedding model: minilm (the bundled model) or hash (fast, deterministic, for tests)",
 }
+
+
+LIMITS: dict[str, tuple[float, float]] = {"top": (1, 50), "related_top": (0, 50), "threshold": (0.0, 1.0)}
+"""Allowed ranges, the same for the Python API, the CLI and HTTP."""
+
+
+def check_range(name: str, value: float) -> None:
+    low, high = LIMITS[name]
+    if not low <= value <= high:
+        shown = name.replace("related_top", "top")
+        raise InputError(f"{shown} must be between {low:g} and {high:g}, got {value}")
 
 
 def _coerce(name: str, raw: str, kind: Any) -> Any:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store
+from ..store.search_rows import stamp_counts
 
 FORMAT = 2
 """Bumped whenever the files' layout changes; old caches are then rebuilt."""
@@ -35,18 +36,17 @@ def folder_for(store: Store) -> Path | None:
 
 def stamp(store: Store, model: str, dim: int) -> dict[str, Any]:
     """What the index of this store would be built from, cheaply (a few small queries)."""
-    db = store.db
-    pairs, max_rowid = db.execute("SELECT count(*), coalesce(max(rowid), 0) FROM pairs").fetchone()
-    texts = db.execute("SELECT count(*) FROM texts").fetchone()[0]
-    newest = db.execute("SELECT content_hash FROM pairs ORDER BY rowid DESC LIMIT 256").fetchall()
-    digest = hashlib.sha1("".join(h for (h,) in newest).encode()).hexdigest()
+    with store.snapshot() as db:
+        pairs, max_rowid, texts, newest = stamp_counts(db)
+        generation = store.generation()
+    digest = hashlib.sha1("".join(newest).encode()).hexdigest()
     try:
         identity = os.stat(store.path).st_ino
     except OSError:
         identity = 0
     return {
         "format": FORMAT,
-        "generation": store.generation(),
+        "generation": generation,
         "model": model,
         "dim": dim,
         "pairs": int(pairs),

@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import MissingExtraError, OftenaskedError
+from ..errors import InputError, MissingExtraError, OftenaskedError
 
 _MODEL_SHA256 = "6893db0e8828dffce0ec9234a39ad02b6de2098d8de6b496908bf384b24d2e16"
 _FILES = Path(__file__).parent / "minilm"
@@ -135,3 +135,12 @@ def default_embedder() -> MiniLM:
 
 def model_sha256() -> str:
     return _MODEL_SHA256
+
+
+def embedder_named(name: str) -> Embedder:
+    """The embedder a setting names: ``minilm`` (the real model) or ``hash`` (fast, for tests)."""
+    if name in ("", "minilm"):
+        return default_embedder()
+    if name == "hash":
+        return HashEmbedder()
+    raise InputError(f"unknown embedder {name!r}: choose minilm or hash")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from ..errors import InputError, NotFoundError
+from ..store import usage as usage_rows
 from .querylog import redact
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 @dataclass(frozen=True)
@@ -31,24 +34,25 @@ class Feedback:
         return {"question": self.question, "id": self.pair_id, "helpful": self.helpful, "better_id": self.better_id}
 
 
-def record_feedback(db: sqlite3.Connection, feedback: Feedback) -> None:
-    """Append one piece of feedback (autocommit)."""
-    db.execute(
-        "INSERT INTO feedback(given_at, question, pair_id, helpful, better_id) VALUES (?, ?, ?, ?, ?)",
-        (
-            datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            redact(feedback.question.strip())[:1000],
-            feedback.pair_id,
-            None if feedback.helpful is None else int(feedback.helpful),
-            feedback.better_id,
-        ),
-    )
+def record_feedback(store: Store, feedback: Feedback) -> None:
+    """Append one piece of feedback, after checking that the pairs it names exist."""
+    with store.transaction() as db:
+        for wanted in (feedback.pair_id, feedback.better_id):
+            if wanted is not None and store.rowid_of(wanted) is None:
+                raise NotFoundError(f"no pair with id {wanted!r}")
+        usage_rows.insert_feedback(
+            db,
+            (
+                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                redact(feedback.question.strip())[:1000],
+                feedback.pair_id,
+                None if feedback.helpful is None else int(feedback.helpful),
+                feedback.better_id,
+            ),
+        )
 
 
-def feedback_counts(db: sqlite3.Connection) -> dict[str, int]:
+def feedback_counts(store: Store) -> dict[str, int]:
     """Totals: helpful, not helpful, and "this other answer" suggestions."""
-    helpful, unhelpful, better = db.execute(
-        "SELECT coalesce(sum(helpful = 1), 0), coalesce(sum(helpful = 0), 0),"
-        " coalesce(sum(better_id IS NOT NULL), 0) FROM feedback"
-    ).fetchone()
-    return {"helpful": int(helpful), "not_helpful": int(unhelpful), "other_answer": int(better)}
+    with store.snapshot() as db:
+        return usage_rows.feedback_counts(db)

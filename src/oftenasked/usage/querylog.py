@@ -8,10 +8,14 @@ become placeholders. Users opt out with the ``query_log`` setting (``OFTENASKED_
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ..store.usage import QueryRow, insert_queries, query_counts
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 MAX_LOGGED_CHARS = 1000
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -28,25 +32,15 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-QueryRow = tuple[str, str, str | None, float | None, int]
-
-
 def query_row(question: str, answer_id: str | None, confidence: float | None, answered: bool) -> QueryRow:
     """One asked question as it is stored: now, redacted and capped, the answer given."""
     return (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered))
 
 
-def write_queries(db: sqlite3.Connection, rows: list[QueryRow]) -> None:
-    """Append asked questions in one transaction. Call it outside any other transaction."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.executemany(
-            "INSERT INTO queries(asked_at, question, answer_id, confidence, answered) VALUES (?, ?, ?, ?, ?)", rows
-        )
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+def write_queries(store: Store, rows: list[QueryRow]) -> None:
+    """Append asked questions in one transaction."""
+    with store.transaction() as db:
+        insert_queries(db, rows)
 
 
 @dataclass(frozen=True)
@@ -61,18 +55,8 @@ class QueryLogStats:
         return {"asked": self.asked, "unanswered": self.unanswered, "top_unanswered": self.top_unanswered}
 
 
-def query_stats(db: sqlite3.Connection, top: int = 10) -> QueryLogStats:
+def query_stats(store: Store, top: int = 10) -> QueryLogStats:
     """Counts over the whole log; unanswered questions grouped by their lower-cased text."""
-    asked, unanswered = db.execute(
-        "SELECT count(*), coalesce(sum(answered = 0), 0) FROM queries"
-    ).fetchone()
-    rows = db.execute(
-        "SELECT min(question), count(*) AS n, max(asked_at) FROM queries WHERE answered = 0"
-        " GROUP BY lower(question) ORDER BY n DESC, max(asked_at) DESC LIMIT ?",
-        (top,),
-    ).fetchall()
-    return QueryLogStats(
-        asked=int(asked),
-        unanswered=int(unanswered),
-        top_unanswered=[{"question": q, "count": int(n), "last_asked": at} for q, n, at in rows],
-    )
+    with store.snapshot() as db:
+        asked, unanswered, frequent = query_counts(db, top)
+    return QueryLogStats(asked=asked, unanswered=unanswered, top_unanswered=frequent)
