@@ -29,11 +29,10 @@ class ServerConfig:
     answer_cache: int = 4096
     """Rendered answers kept for repeated questions (0 turns the cache off); writes invalidate it."""
     serialize: bool = True
-    """Run knowledge-base calls one at a time, under the knowledge base's own lock.
-
-    Reads then never see a write half-done, and on a small machine one search at a time is
-    faster than many threads fighting over the same cores (bench/http_load.py measures both).
-    """
+    """Answer questions one at a time on the event loop (when the index is ready); False answers
+    them in worker threads side by side. Correct either way (the knowledge base owns its
+    concurrency); on a small machine one at a time is faster than threads fighting over the GIL
+    (bench/http_load.py measures both)."""
 
     def body_limit(self, path: str) -> int:
         return self.max_ingest_body if path == "/ingest" else self.max_body

@@ -1,7 +1,9 @@
 """The reads that derived state is built from: the search index's rows, its cache stamp, filter fields.
 
 Each function takes the connection of one snapshot (:meth:`Store.snapshot`), so that what it returns
-agrees with the other reads made in the same snapshot.
+agrees with the other reads made in the same snapshot. Texts are read joined to their pair: a pair
+deleted by a tool that leaves foreign keys off (the sqlite3 shell's default) leaves texts behind,
+and those are ignored.
 """
 
 from __future__ import annotations
@@ -15,17 +17,27 @@ TextRow = tuple[int, int, str, bytes | None, str]
 
 def text_pair_rowids(db: sqlite3.Connection) -> list[int]:
     """The rowids of the pairs that have texts, in knowledge-base order."""
-    return [int(r) for (r,) in db.execute("SELECT DISTINCT pair_rowid FROM texts ORDER BY pair_rowid")]
+    return [
+        int(r)
+        for (r,) in db.execute(
+            "SELECT DISTINCT t.pair_rowid FROM texts t JOIN pairs p ON p.rowid = t.pair_rowid ORDER BY t.pair_rowid"
+        )
+    ]
 
 
 def text_count(db: sqlite3.Connection, kind: str) -> int:
-    return int(db.execute("SELECT count(*) FROM texts WHERE kind = ?", (kind,)).fetchone()[0])
+    return int(
+        db.execute(
+            "SELECT count(*) FROM texts t JOIN pairs p ON p.rowid = t.pair_rowid WHERE t.kind = ?", (kind,)
+        ).fetchone()[0]
+    )
 
 
 def texts_with_vectors(db: sqlite3.Connection, model: str, kind: str) -> Iterator[TextRow]:
     """Every text of one kind ('q' or 'a') with its vector for ``model``, grouped by pair; streamed."""
     return db.execute(
         "SELECT t.pair_rowid, t.ordinal, t.text, v.vector, t.text_hash FROM texts t"
+        " JOIN pairs p ON p.rowid = t.pair_rowid"
         " LEFT JOIN vectors v ON v.model = ? AND v.text_hash = t.text_hash"
         " WHERE t.kind = ? ORDER BY t.pair_rowid, t.ordinal",
         (model, kind),
