@@ -74,8 +74,7 @@ def starter_kb_path(progress: bool = False) -> Path:
         # only when a text has no vector).
         writer = SourceWriter(store, _LazyModel())
         writer.write([(f"starter:{name}", _data(name)) for name in SOURCES], all_or_nothing=True)
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        store.db.execute("PRAGMA journal_mode = DELETE")
+        store.to_single_file()
         store.close()
         os.replace(tmp, path)
     finally:

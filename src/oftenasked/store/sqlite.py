@@ -145,12 +145,23 @@ class Store:
             finally:
                 self._writer = None
 
-    def close(self) -> None:
+    def close_readers(self) -> None:
+        """Close every thread's read connection (each thread opens a new one when it next reads)."""
         with self._readers_lock:
             readers, self._readers = self._readers, []
         for db in readers:
             db.close()
+        self._local = threading.local()
+
+    def close(self) -> None:
+        self.close_readers()
         self.db.close()
+
+    def to_single_file(self) -> None:
+        """Fold the write-ahead log into the file and leave WAL mode: one self-contained file to copy."""
+        self.close_readers()
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("PRAGMA journal_mode = DELETE")
 
     # -- reading ------------------------------------------------------------------------
     def generation(self) -> int:
