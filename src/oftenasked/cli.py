@@ -23,6 +23,12 @@ KB_OPTION = click.option(
     "--kb", "kb_path", envvar="OFTENASKED_KB", default=None, metavar="FILE",
     help="Knowledge base file [env OFTENASKED_KB; default: per-user file, else the bundled starter].",
 )
+def _range(name: str) -> tuple[int, int]:
+    """A setting's range, the same as the Python API's and HTTP's (settings.LIMITS)."""
+    low, high = settings_mod.LIMITS[name]
+    return int(low), int(high)
+
+
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
@@ -125,7 +131,7 @@ def ingest(
 @cli.command()
 @click.argument("question")
 @KB_OPTION
-@click.option("--top", default=None, type=click.IntRange(1, 100), help="How many answers.")
+@click.option("--top", default=None, type=click.IntRange(*_range("top")), help="How many answers [default: 5].")
 @click.option("--threshold", default=None, type=click.FloatRange(0, 1), help="Confidence under which no answer is given.")
 @JSON_OPTION
 @_errors_to_clicks
@@ -154,7 +160,7 @@ def ask(question: str, kb_path: str | None, top: int | None, threshold: float | 
 @cli.command()
 @click.argument("question")
 @KB_OPTION
-@click.option("--top", default=None, type=click.IntRange(0, 50), help="How many related questions.")
+@click.option("--top", default=None, type=click.IntRange(*_range("related_top")), help="How many related questions [default: 5].")
 @JSON_OPTION
 @_errors_to_clicks
 def related(question: str, kb_path: str | None, top: int | None, as_json: bool) -> None:
@@ -174,7 +180,7 @@ def related(question: str, kb_path: str | None, top: int | None, as_json: bool) 
 @click.argument("question")
 @KB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
-@click.option("--top", default=None, type=click.IntRange(0, 50), help="How many related questions.")
+@click.option("--top", default=None, type=click.IntRange(*_range("related_top")), help="How many related questions [default: 5].")
 @_errors_to_clicks
 def page(question: str, kb_path: str | None, fmt: str, top: int | None) -> None:
     """Write the "Often asked" page for a QUESTION."""
@@ -309,7 +315,7 @@ def serve(
 
     require_server_extra()
     with _open(kb_path) as kb:
-        config = ServerConfig(token=token or None, cors_origins=cors_origins)
+        config = ServerConfig.load(token=token or None, cors_origins=cors_origins or None)
         run_server(kb, config, host=host, port=port, workers=workers or default_workers())
 
 

@@ -1,4 +1,7 @@
-"""Every setting of oftenasked, declared once: name, default, help, and its OFTENASKED_* override.
+"""Every setting of oftenasked, declared once in :data:`TABLE`: name, default, help, type, and the
+``OFTENASKED_*`` variable that overrides it. The engine's settings (:class:`Settings`) and the HTTP
+server's (``api/config.py``) both take their defaults from it, and the Python API, the CLI and HTTP
+check the same limits (:data:`LIMITS`).
 
 Nothing here reads the environment at import time; :func:`load` does, when asked.
 """
@@ -12,83 +15,128 @@ from typing import Any
 
 from .errors import InputError
 
+KB = 1024
+
 
 @dataclass(frozen=True)
-class Settings:
-    """Tunable behaviour. Each field's metadata holds its help text."""
+class Setting:
+    """One setting: where it applies (``engine`` or ``server``), its type and, for numbers, its range."""
 
-    kb: str = ""
-    """Knowledge base file; empty means the per-user default (or the bundled starter)."""
-    threshold: float = 0.5
-    """Confidence under which the engine says it has no good answer.
+    name: str
+    default: Any
+    help: str
+    type: type
+    scope: str = "engine"
+    low: float | None = None
+    high: float | None = None
 
-    0.5 (bench/calibrate.py, bench/RESULTS.md): precision of answered questions 0.95 on MEDIQA 2019 dev
-    (>= 0.85 at every threshold), 0.89 on held-out StackFAQ questions half of which the KB cannot answer."""
-    top: int = 5
-    """Answers returned by default."""
-    related_top: int = 5
-    """Related questions returned by default."""
-    query_log: bool = True
-    """Log questions asked (text, answer id, confidence; nothing personal). Opt out with 0."""
-    embedder: str = "minilm"
-    """The embedding model: ``minilm`` (the bundled all-MiniLM-L6-v2) or ``hash`` (a fast
-    deterministic bag of words, for tests and trying things out; it knows nothing of meaning)."""
-
-    @classmethod
-    def help(cls) -> dict[str, str]:
-        return dict(_HELP)
+    @property
+    def env(self) -> str:
+        return f"OFTENASKED_{self.name.upper()}"
 
 
-_HELP = {
-    "kb": "knowledge base file (default: per-user data file, else the bundled starter)",
-    "threshold": "confidence in [0, 1] under which no answer is given",
-    "top": "answers returned by default",
-    "related_top": "related questions returned by default",
-    "query_log": "record asked questions for 'often asked' counts and gaps (0 to opt out)",
-    "embedder": "embedding model: minilm (the bundled model) or hash (fast, deterministic, for tests)",
+TABLE: tuple[Setting, ...] = (
+    Setting("kb", "", "knowledge base file (default: per-user data file, else the bundled starter)", str),
+    # 0.5 (bench/calibrate.py, bench/RESULTS.md): precision of answered questions 0.95 on MEDIQA 2019 dev
+    # (>= 0.85 at every threshold), 0.89 on held-out StackFAQ questions half of which the KB cannot answer.
+    Setting("threshold", 0.5, "confidence in [0, 1] under which no answer is given", float, low=0.0, high=1.0),
+    # One default and one range for the Python API, the CLI and HTTP (they were 5 and 1-100 on the CLI,
+    # 3 and 1-50 over HTTP): 5 answers, at most 50, as many related questions.
+    Setting("top", 5, "answers returned by default (1-50)", int, low=1, high=50),
+    Setting("related_top", 5, "related questions returned by default (0-50)", int, low=0, high=50),
+    Setting("query_log", True, "record asked questions for 'often asked' counts and gaps (0 to opt out)", bool),
+    Setting("embedder", "minilm", "embedding model: minilm (the bundled model) or hash (fast, deterministic, for tests)",
+            str),
+    # The HTTP server (`oftenasked serve`, api/config.py); safe by default.
+    Setting("token", None, "bearer token that write endpoints require; none: writes are refused", str, "server"),
+    Setting("cors_origins", (), "browser origins allowed to call the API (CORS; comma-separated); none: off", tuple,
+            "server"),
+    Setting("max_body", 64 * KB, "largest request body in bytes, except for ingest", int, "server", low=1),
+    Setting("max_ingest_body", 10 * KB * KB, "largest body for POST /ingest, in bytes", int, "server", low=1),
+    Setting("allowed_hosts", (), "host names the server answers to (comma-separated); none: any", tuple, "server"),
+    Setting("answer_cache", 4096, "rendered answers kept for repeated questions (0: off); writes invalidate it", int,
+            "server", low=0),
+    Setting("serialize", True, "answer on the event loop one at a time (0: in worker threads side by side)", bool,
+            "server"),
+)
+SETTINGS = {s.name: s for s in TABLE}
+LIMITS: dict[str, tuple[float, float]] = {
+    s.name: (s.low if s.low is not None else float("-inf"), s.high if s.high is not None else float("inf"))
+    for s in TABLE
+    if s.low is not None or s.high is not None
 }
-
-
-LIMITS: dict[str, tuple[float, float]] = {"top": (1, 50), "related_top": (0, 50), "threshold": (0.0, 1.0)}
 """Allowed ranges, the same for the Python API, the CLI and HTTP."""
 
 
+def default(name: str) -> Any:
+    return SETTINGS[name].default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The engine's settings (defaults and help in :data:`TABLE`)."""
+
+    kb: str = default("kb")
+    threshold: float = default("threshold")
+    top: int = default("top")
+    related_top: int = default("related_top")
+    query_log: bool = default("query_log")
+    embedder: str = default("embedder")
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        return {f.name: SETTINGS[f.name].help for f in fields(cls)}
+
+
 def check_range(name: str, value: float) -> None:
+    """An :class:`InputError` naming the setting when ``value`` is outside its range."""
     low, high = LIMITS[name]
     if not low <= value <= high:
-        shown = name.replace("related_top", "top")
+        shown = "top" if name == "related_top" else name
         raise InputError(f"{shown} must be between {low:g} and {high:g}, got {value}")
 
 
-def _coerce(name: str, raw: str, kind: Any) -> Any:
+def coerce(setting: Setting, raw: str) -> Any:
+    """A setting's value from the text of its environment variable."""
+    kind = setting.type
     try:
-        if kind is bool or kind == "bool":
+        if kind is bool:
             if raw.lower() in {"1", "true", "yes", "on"}:
                 return True
             if raw.lower() in {"0", "false", "no", "off"}:
                 return False
             raise ValueError(raw)
-        if kind is float or kind == "float":
+        if kind is float:
             return float(raw)
-        if kind is int or kind == "int":
+        if kind is int:
             return int(raw)
+        if kind is tuple:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
         return raw
     except ValueError:
-        raise InputError(f"OFTENASKED_{name.upper()}={raw!r} is not a valid {kind}") from None
+        raise InputError(f"{setting.env}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def from_environment(scope: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The settings of one scope that ``OFTENASKED_*`` variables set, checked against their ranges."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in TABLE:
+        raw = env.get(setting.env)
+        if setting.scope == scope and raw is not None and raw != "":
+            values[setting.name] = coerce(setting, raw)
+            if setting.name in LIMITS:
+                check_range(setting.name, values[setting.name])
+    return values
 
 
 def load(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Settings from defaults, then ``OFTENASKED_*`` variables, then explicit overrides."""
-    env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for f in fields(Settings):
-        raw = env.get(f"OFTENASKED_{f.name.upper()}")
-        if raw is not None and raw != "":
-            values[f.name] = _coerce(f.name, raw, f.type)
+    values = from_environment("engine", environ)
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = replace(Settings(), **values)
-    if not 0.0 <= settings.threshold <= 1.0:
-        raise InputError(f"threshold must be between 0 and 1, got {settings.threshold}")
+    for name in ("threshold", "top", "related_top"):
+        check_range(name, getattr(settings, name))
     return settings
 
 
