@@ -50,6 +50,7 @@ class Hit:
         return {
             "id": self.pair.id,
             "question": self.pair.question,
+            "alternates": list(self.pair.alternates),
             "matched_question": self.matched_question,
             "answer": self.pair.answer,
             "score": round(self.score, 4),
