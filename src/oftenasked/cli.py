@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from . import _blas  # noqa: F401 (first: one BLAS thread before numpy loads)
 from . import settings as settings_mod
 from .errors import OftenaskedError
 from .ingest import READERS

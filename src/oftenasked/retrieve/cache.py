@@ -17,8 +17,11 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..store import Store
 from ..store.search_rows import stamp_counts
@@ -90,6 +93,27 @@ def publish(staged: Path, folder: Path, stamp_value: dict[str, Any]) -> None:
         shutil.rmtree(staged, ignore_errors=True)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def derived(folder: Path | None, expected: dict[str, Any], name: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """An array derived from the indexed data, kept in the cache when it is fresh (computed once:
+    the first pass's basis is an eigendecomposition, seconds on a busy machine, for every new process)."""
+    if folder is None or not fresh(folder, expected):
+        return compute()
+    path = folder / name
+    try:
+        return np.asarray(np.load(path))
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    try:
+        staged = folder / f".{name}.{os.getpid()}.tmp"
+        with open(staged, "wb") as out:
+            np.save(out, value)
+        os.replace(staged, path)  # a reader sees no file or the whole file
+    except OSError:
+        pass
+    return value
 
 
 def discard(path: Path) -> None:

@@ -138,7 +138,7 @@ class SearchIndex:
             if coarse or (coarse is None and n >= COARSE_MIN_PAIRS):
                 q, a = self.questions.vectors, self.answers.vectors
                 assert isinstance(q, np.ndarray) and isinstance(a, np.ndarray)  # in memory on this path
-                basis = basis_for(q, a)
+                basis = cache.derived(folder, expected, "coarse_basis.npy", lambda: basis_for(q, a))
                 self.coarse = (CoarseIndex(q, basis), CoarseIndex(a, basis))
         self.q_ordinals = np.asarray(data.q_ordinals)
         """Which phrasing of its pair each question text is (0: the question, then each alternate)."""
