@@ -7,6 +7,9 @@ errors at their edge without guessing::
     ├── InputError (400)            bad arguments: empty question, unknown format, bad filter
     │   └── IngestError (422)       a source that cannot be read; names the file and line or field
     ├── NotFoundError (404)         a pair, source or knowledge base that does not exist
+    ├── RefusedError (401, 403)     the HTTP layer refuses a write (no token, wrong token, the starter)
+    ├── ChangingError (503)         the knowledge base kept changing while a question was answered
+    │   └── StaleIndex              (internal) the index is older or newer than the reader's snapshot
     └── MissingExtraError (500)     an optional dependency is not installed; says what to install
 """
 
@@ -51,6 +54,27 @@ class NotFoundError(OftenaskedError):
     """The thing asked for does not exist."""
 
     status = 404
+
+
+class RefusedError(OftenaskedError):
+    """A request refused with an explicit status (401: no or wrong token; 403: writes are off here)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ChangingError(OftenaskedError):
+    """The knowledge base kept changing under a question, snapshot after snapshot: ask again."""
+
+    status = 503
+
+
+class StaleIndex(ChangingError):
+    """The search index does not belong to the reader's snapshot; the caller takes a newer one."""
+
+    def __init__(self, message: str = "the search index is stale for this snapshot") -> None:
+        super().__init__(message)
 
 
 class MissingExtraError(OftenaskedError):

@@ -22,7 +22,7 @@ from . import usage
 from .answer import assemble, confidence
 from .answer.assemble import DID_YOU_MEAN, MAX_QUESTION_CHARS, check_question
 from .answer.page import Page
-from .errors import IngestError, InputError, OftenaskedError
+from .errors import ChangingError, IngestError, InputError, StaleIndex
 from .ingest import expand_paths
 from .ingest.fetch import fetch, is_url
 from .locate import resolve_kb_path
@@ -31,7 +31,7 @@ from .retrieve import filters as filtering
 from .retrieve.embed import Embedder, embedder_named
 from .retrieve.fusion import Weights
 from .retrieve.index import SearchIndex
-from .retrieve.live import SHARED_CANDIDATES, LiveIndex, StaleIndex
+from .retrieve.live import SHARED_CANDIDATES, LiveIndex
 from .store import Store
 from .store.writer import SourceWriter, make_row, rederive_texts
 from .usage.batch import QueryLog
@@ -233,7 +233,7 @@ class KnowledgeBase:
                     return work(self.retrieval.current())
                 except StaleIndex:
                     continue
-        raise OftenaskedError("the knowledge base kept changing while the question was answered: ask again")
+        raise ChangingError("the knowledge base kept changing while the question was answered: ask again")
 
     def search(
         self, question: str, k: int = 10, filters: Filters | None = None, mode: Literal["and", "or"] = "and"

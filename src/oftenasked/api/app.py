@@ -27,7 +27,7 @@ from starlette.responses import Response
 
 from .. import __version__
 from ..answer.page import markdown_to_html
-from ..errors import InputError, OftenaskedError
+from ..errors import InputError, OftenaskedError, RefusedError
 from ..kb import MAX_QUESTION_CHARS, KnowledgeBase
 from ..models import Answer
 from . import schemas, shapes
@@ -68,15 +68,15 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     def writer(request: Request) -> None:
         """Write endpoints need the operator's bearer token; with none configured, writes are off."""
         if not config.token:
-            raise Refusal(403, "writes are disabled: start the server with --token or OFTENASKED_TOKEN")
+            raise RefusedError(403, "writes are disabled: start the server with --token or OFTENASKED_TOKEN")
         if _is_starter(kb.path):
-            raise Refusal(
+            raise RefusedError(
                 403, "the bundled starter knowledge base is read-only: serve your own with --kb FILE to edit it"
             )
         given = request.headers.get("authorization", "")
         scheme, _, token = given.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), config.token.encode()):
-            raise Refusal(401, "this endpoint needs 'Authorization: Bearer <token>'")
+            raise RefusedError(401, "this endpoint needs 'Authorization: Bearer <token>'")
 
     Writer = Depends(writer)
     answers: GenerationCache[tuple[Answer, bytes]] = GenerationCache(config.answer_cache)
@@ -257,14 +257,6 @@ def _ingest_body() -> dict[str, Any]:
 
 
 _INGEST_BODY = _ingest_body()
-
-
-class Refusal(OftenaskedError):
-    """An error with an explicit status (401, 403) raised by the HTTP layer itself."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _errors(app: FastAPI) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..errors import StaleIndex
 from ..models import Pair
 from ..store import Store
 from ..store.search_rows import filter_fields
@@ -34,10 +35,6 @@ PAIR_CACHE = 4096
 """Pairs kept in memory between questions (a few MB)."""
 QUERY_VECTORS = 1024
 RECENT_SEARCHES = 64
-
-
-class StaleIndex(Exception):
-    """The knowledge base changed while a question was answered from the index: search again."""
 
 
 class LiveIndex:

@@ -1,7 +1,7 @@
 """Learning from use: the query log (what is really asked) and feedback on answers.
 
-Both live in the knowledge base's SQLite file (migration 2), hold no personal data and are
-written through the KnowledgeBase, which serialises writes on its lock.
+Both live in the knowledge base's SQLite file (migration 2; their SQL in ``store/usage.py``) and hold
+no personal data. The query log is batched and written by a thread of its own (``batch.py``).
 """
 
 from .feedback import Feedback, feedback_counts, record_feedback
