@@ -34,6 +34,7 @@ from .retrieve.index import SearchIndex
 from .retrieve.live import SHARED_CANDIDATES, LiveIndex
 from .store import Store
 from .store.writer import SourceWriter, make_row, rederive_texts
+from .usage import stats as usage_stats
 from .usage.batch import QueryLog
 
 __all__ = ["DID_YOU_MEAN", "MAX_QUESTION_CHARS", "SHARED_CANDIDATES", "KnowledgeBase", "resolve_kb_path"]
@@ -369,14 +370,4 @@ class KnowledgeBase:
     def stats(self) -> dict[str, object]:
         """Pairs, sources, questions asked and unanswered, feedback totals."""
         self.flush_query_log()
-        with self.store.snapshot():
-            queries = usage.query_stats(self.store)
-            return {
-                "pairs": self.store.count(),
-                "sources": len(self.store.sources()),
-                "questions_asked": queries.asked,
-                "unanswered": queries.unanswered,
-                "top_unanswered": queries.top_unanswered,
-                "feedback": usage.feedback_counts(self.store),
-                "query_log": self.settings.query_log,
-            }
+        return usage_stats.summary(self.store, query_log=self.settings.query_log)
