@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from oftenasked import KnowledgeBase, NotFoundError, Settings
 from oftenasked.retrieve.embed import HashEmbedder
@@ -121,4 +122,19 @@ def test_an_edit_made_with_plain_sqlite3_is_seen(tmp_path: Path) -> None:
     after = [h.pair.id for h in kb.search(question, k=10)]
     assert best.pair.id not in after and after[0] == second.pair.id
     shell.close()
+    kb.close()
+
+
+def test_answering_only_from_a_ready_index_never_rebuilds_it(tmp_path: Path) -> None:
+    from oftenasked.errors import IndexNotReady
+
+    kb = _kb(tmp_path / "kb.sqlite")
+    kb.ask("how do I delete my facebook account")
+    assert kb.index_ready()
+    with kb.retrieval.ready_only():
+        assert kb.ask("how do I delete my facebook account").answered  # ready: answered here
+    kb.delete_pair(kb.pairs()[0].id)
+    with kb.retrieval.ready_only(), pytest.raises(IndexNotReady):
+        kb.ask("how do I delete my facebook account")  # stale: not rebuilt here
+    assert kb.ask("how do I delete my facebook account").answered  # rebuilt where that is allowed
     kb.close()

@@ -27,7 +27,7 @@ from starlette.responses import Response
 
 from .. import __version__
 from ..answer.page import markdown_to_html
-from ..errors import InputError, OftenaskedError, RefusedError
+from ..errors import IndexNotReady, InputError, OftenaskedError, RefusedError
 from ..kb import MAX_QUESTION_CHARS, KnowledgeBase
 from ..models import Answer
 from . import schemas, shapes
@@ -121,7 +121,11 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         # write (its own connection, its own snapshot), so only rebuilding the index after a write
         # (seconds) is left to a worker thread, and the server keeps serving meanwhile.
         if config.serialize and kb.index_ready():
-            return answer(body)
+            try:
+                with kb.retrieval.ready_only():  # a write since the check: rebuild in a worker thread
+                    return answer(body)
+            except IndexNotReady:
+                pass
         return await run_in_threadpool(answer, body)
 
     @app.get("/related", response_model=schemas.RelatedResponse, tags=["answer"])

@@ -15,11 +15,12 @@ another pair (pairs are matched to scores by rowid, never by position).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
-from ..errors import StaleIndex
+from ..errors import IndexNotReady, StaleIndex
 from ..models import Pair
 from ..store import Store
 from ..store.search_rows import filter_fields
@@ -49,6 +50,7 @@ class LiveIndex:
         self.searches: GenerationCache[Candidates] = GenerationCache(RECENT_SEARCHES)
         self.pairs: GenerationCache[Pair] = GenerationCache(PAIR_CACHE)
         self.postings: GenerationCache[Postings] = GenerationCache(1)
+        self._local = threading.local()
 
     def current(self) -> SearchIndex:
         """The index as of the store's generation now (built, or loaded from its cache, when stale).
@@ -59,6 +61,8 @@ class LiveIndex:
         index = self._index
         if index is not None and index.generation == generation:
             return index
+        if getattr(self._local, "ready_only", False):
+            raise IndexNotReady
         with self._building:  # one build at a time; the others then find it built
             index = self._index
             if index is not None and index.generation > generation:
@@ -67,6 +71,16 @@ class LiveIndex:
                 index = SearchIndex(self.store, self._embedder())
                 self._index = index
             return index
+
+    @contextmanager
+    def ready_only(self) -> Iterator[None]:
+        """In this thread, answer only from an index that is ready: a rebuild raises
+        :class:`IndexNotReady` instead of taking seconds (the HTTP server's event loop)."""
+        self._local.ready_only = True
+        try:
+            yield
+        finally:
+            self._local.ready_only = False
 
     def use(self, index: SearchIndex) -> None:
         """Answer from this index (one built with other options) for as long as it is current."""
