@@ -126,7 +126,7 @@ def synthesize(n_pairs: int, path: Path, seed: int = 0) -> float:
     from oftenasked.retrieve.embed import MiniLM, normalize_rows
     from oftenasked.starter import _data, load_vectors
     from oftenasked.store import Store
-    from oftenasked.writer import make_row
+    from oftenasked.store.writer import make_row
 
     started = time.perf_counter()
     vectors = load_vectors()
