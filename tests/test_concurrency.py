@@ -138,3 +138,15 @@ def test_answering_only_from_a_ready_index_never_rebuilds_it(tmp_path: Path) -> 
         kb.ask("how do I delete my facebook account")  # stale: not rebuilt here
     assert kb.ask("how do I delete my facebook account").answered  # rebuilt where that is allowed
     kb.close()
+
+
+def test_asking_inside_a_write_sees_it_and_shares_nothing_of_it(tmp_path: Path) -> None:
+    kb = _kb(tmp_path / "kb.sqlite")
+    question = "How do I delete my facebook account"
+    best = kb.search(question, k=1)[0].pair.id
+    with pytest.raises(RuntimeError), kb.store.transaction():
+        kb.store.delete_pairs([best])
+        assert best not in [h.pair.id for h in kb.search(question, k=10)]  # its own write, seen
+        raise RuntimeError("rolled back")
+    assert kb.search(question, k=1)[0].pair.id == best  # the index of the rolled-back write was never shared
+    kb.close()

@@ -61,6 +61,10 @@ class LiveIndex:
         index = self._index
         if index is not None and index.generation == generation:
             return index
+        if self.store.in_write():
+            # Asked inside a write of one's own: an index of uncommitted changes, for this caller
+            # only (never shared, never cached on disk: the write may yet be rolled back).
+            return SearchIndex(self.store, self._embedder(), use_cache=False)
         if getattr(self._local, "ready_only", False):
             raise IndexNotReady
         with self._building:  # one build at a time; the others then find it built
@@ -103,7 +107,7 @@ class LiveIndex:
     ) -> Candidates:
         """Candidates for a question. Unfiltered searches are kept for a moment, so that the answer
         and the related questions of one question (the page, the HTTP API) cost one search."""
-        if mask is not None or k > SHARED_CANDIDATES:
+        if mask is not None or k > SHARED_CANDIDATES or self.store.in_write():
             return index.search(question, self.vector(question), k, weights, mask)
         found = self.searches.get(question, index.generation)
         if found is None:
@@ -118,6 +122,11 @@ class LiveIndex:
         generation (a write since the index was built) raises :class:`StaleIndex`."""
         generation = index.generation
         rowids = [int(index.rowids[i]) for i in positions]
+        if self.store.in_write():  # uncommitted: read, never cache (the write may be rolled back)
+            fresh = self.store.pairs_as_of(rowids, generation)
+            if fresh is None or len(fresh) != len(set(rowids)):
+                raise StaleIndex
+            return [fresh[r] for r in rowids]
         found: dict[int, Pair] = {}
         for rowid in rowids:
             pair = self.pairs.get(rowid, generation)
@@ -135,14 +144,15 @@ class LiveIndex:
 
     def filter_postings(self, index: SearchIndex) -> Postings:
         """(field, value) -> positions of the pairs that have it; built once per index generation."""
-        postings = self.postings.get("all", index.generation)
+        postings = None if self.store.in_write() else self.postings.get("all", index.generation)
         if postings is None:
             with self.store.snapshot() as db:
                 if self.store.generation() != index.generation:
                     raise StaleIndex
                 rows = filter_fields(db)
             postings = build_postings(index.rowids, rows)
-            self.postings.put("all", index.generation, postings)
+            if not self.store.in_write():
+                self.postings.put("all", index.generation, postings)
         return postings
 
 

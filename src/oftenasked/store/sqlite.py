@@ -93,6 +93,10 @@ class Store:
                 self._readers.append(db)
         return db
 
+    def in_write(self) -> bool:
+        """Whether this thread is inside :meth:`transaction` (its reads then see uncommitted changes)."""
+        return self._writer == threading.get_ident()
+
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """Reads that must agree with each other: one read transaction (one WAL snapshot)."""
