@@ -18,7 +18,7 @@ from oftenasked.ingest import read_source
 from oftenasked.models import Pair
 from oftenasked.retrieve.embed import MiniLM
 from oftenasked.starter import SOURCES, _data
-from oftenasked.writer import make_row
+from oftenasked.store.writer import make_row
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "oftenasked" / "data" / "starter" / "vectors.npz"
 

@@ -12,9 +12,21 @@ from oftenasked.store import Store
 
 from .conftest_pg import pg_server, pg_url  # noqa: F401 - fixtures: a real PostgreSQL, a fresh database per test
 
-# The shared data sets sit beside the project's checkout (and beside CI's clone).
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SEED = DATA / "seed" / "often-asked-lower-back-running.txt"
+# Every file a test reads is inside the repository: small licensed slices in tests/fixtures
+# (see each folder's README) and the starter data that ships with the package.
+DATA = Path(__file__).resolve().parent / "fixtures"
+STARTER = Path(__file__).resolve().parents[1] / "src" / "oftenasked" / "data" / "starter"
+SEED = STARTER / "often-asked-lower-back-running.txt"
+
+
+def medquad_slice(folder: Path, count: int = 1100) -> Path:
+    """The first ``count`` MedQuAD pairs of the starter (CC BY 4.0) as a JSON Lines file in ``folder``."""
+    import gzip
+
+    out = folder / f"medquad-{count}.jsonl"
+    with gzip.open(STARTER / "medquad.jsonl.gz", "rt", encoding="utf-8") as lines:
+        out.write_text("".join(line for _, line in zip(range(count), lines)), encoding="utf-8")
+    return out
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from oftenasked.retrieve.fusion import Weights
 from oftenasked.retrieve.index import SearchIndex
 from oftenasked.store import Store
 
-from .conftest import DATA, SEED
+from .conftest import DATA, SEED, medquad_slice
 
 pytest.importorskip("faiss")
 
@@ -44,7 +44,7 @@ def test_recall_at_10_against_exact_search(tmp_path: Path) -> None:
 
 def test_candidate_search_scores_exactly_and_finds_the_exact_leaders(tmp_path: Path) -> None:
     with KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder()) as kb:
-        kb.ingest([SEED, DATA / "stackfaq" / "corpus.jsonl", DATA / "mediqa2019-dev" / "corpus.jsonl"])
+        kb.ingest([SEED, DATA / "stackfaq" / "corpus.jsonl", medquad_slice(tmp_path)])
         exact = SearchIndex(kb.store, kb.embedder, ann=False)
         approximate = SearchIndex(kb.store, kb.embedder, ann=True)
         assert approximate.approximate and not exact.approximate

@@ -15,7 +15,7 @@ from oftenasked.retrieve.fusion import Weights
 from oftenasked.retrieve.index import SearchIndex
 from oftenasked.store import Store
 
-from .conftest import DATA
+from .conftest import DATA, medquad_slice
 
 
 def test_vectors_inside_the_kept_directions_score_as_in_full() -> None:
@@ -36,7 +36,7 @@ def test_vectors_inside_the_kept_directions_score_as_in_full() -> None:
 
 def test_search_through_the_first_pass_agrees_with_exact_search(tmp_path: Path, monkeypatch) -> None:
     with KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder(dim=384)) as kb:
-        kb.ingest([DATA / "stackfaq" / "corpus.jsonl", DATA / "mediqa2019-dev" / "corpus.jsonl"])
+        kb.ingest([DATA / "stackfaq" / "corpus.jsonl", medquad_slice(tmp_path)])
         # Few candidates for this small knowledge base and none from BM25, so the first pass really
         # chooses (the test embedder is bag-of-words: BM25 alone would find its leaders).
         monkeypatch.setattr(index_module, "ANN_CANDIDATES", 64)

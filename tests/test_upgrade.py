@@ -7,7 +7,7 @@ from pathlib import Path
 from oftenasked import KnowledgeBase
 from oftenasked.retrieve.embed import HashEmbedder
 from oftenasked.store import Store
-from oftenasked.writer import TEXTS_RECIPE, make_row, rederive_texts
+from oftenasked.store.writer import TEXTS_RECIPE, make_row, rederive_texts
 
 from .conftest import SEED
 

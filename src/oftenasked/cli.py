@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from . import _blas  # noqa: F401 (first: one BLAS thread before numpy loads)
 from . import settings as settings_mod
 from .errors import IngestError, OftenaskedError
 from .ingest import READERS
@@ -27,6 +28,12 @@ KB_OPTION = click.option(
     "--kb", "kb_path", envvar="OFTENASKED_KB", default=None, metavar="FILE",
     help="Knowledge base file [env OFTENASKED_KB; default: per-user file, else the bundled starter].",
 )
+def _range(name: str) -> tuple[int, int]:
+    """A setting's range, the same as the Python API's and HTTP's (settings.LIMITS)."""
+    low, high = settings_mod.LIMITS[name]
+    return int(low), int(high)
+
+
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
@@ -195,7 +202,7 @@ def _dropped_summary(src: SourceReport) -> str:
 @cli.command()
 @click.argument("question")
 @KB_OPTION
-@click.option("--top", default=None, type=click.IntRange(1, 100), help="How many answers.")
+@click.option("--top", default=None, type=click.IntRange(*_range("top")), help="How many answers [default: 5].")
 @click.option("--threshold", default=None, type=click.FloatRange(0, 1), help="Confidence under which no answer is given.")
 @click.option("--session", default=None, metavar="S", help="An opaque session id, logged with the question.")
 @JSON_OPTION
@@ -227,7 +234,7 @@ def ask(
 @cli.command()
 @click.argument("question")
 @KB_OPTION
-@click.option("--top", default=None, type=click.IntRange(0, 50), help="How many related questions.")
+@click.option("--top", default=None, type=click.IntRange(*_range("related_top")), help="How many related questions [default: 5].")
 @JSON_OPTION
 @_errors_to_clicks
 def related(question: str, kb_path: str | None, top: int | None, as_json: bool) -> None:
@@ -247,7 +254,7 @@ def related(question: str, kb_path: str | None, top: int | None, as_json: bool) 
 @click.argument("question")
 @KB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
-@click.option("--top", default=None, type=click.IntRange(0, 50), help="How many related questions.")
+@click.option("--top", default=None, type=click.IntRange(*_range("related_top")), help="How many related questions [default: 5].")
 @_errors_to_clicks
 def page(question: str, kb_path: str | None, fmt: str, top: int | None) -> None:
     """Write the "Often asked" page for a QUESTION."""
@@ -440,7 +447,7 @@ def serve(
     require_server_extra()
     with _open(kb_path) as kb:
         names = tuple(n.strip().lower().rstrip(".") for n in allowed_hosts if n.strip())
-        config = ServerConfig(token=token or None, cors_origins=cors_origins, allowed_hosts=names)
+        config = ServerConfig.load(token=token or None, cors_origins=cors_origins or None, allowed_hosts=names or None)
         run_server(kb, config, host=host, port=port, workers=workers or default_workers())
 
 

@@ -11,6 +11,10 @@ errors at their edge without guessing::
     │   └── RateLimitError (429)    one client sent more requests of a kind than the server allows
     ├── AccessError (401, 403)      a request without the operator's token, or a write that is off
     ├── NotFoundError (404)         a pair, source or knowledge base that does not exist
+    ├── RefusedError (401, 403)     the HTTP layer refuses a write (no token, wrong token, the starter)
+    ├── ChangingError (503)         the knowledge base kept changing while a question was answered
+    │   ├── StaleIndex              (internal) the index is older or newer than the reader's snapshot
+    │   └── IndexNotReady           (internal) the index must be rebuilt, where that may not happen
     └── MissingExtraError (500)     an optional dependency is not installed; says what to install
 """
 
@@ -88,6 +92,35 @@ class NotFoundError(OftenaskedError):
     """The thing asked for does not exist."""
 
     status = 404
+
+
+class RefusedError(OftenaskedError):
+    """A request refused with an explicit status (401: no or wrong token; 403: writes are off here)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ChangingError(OftenaskedError):
+    """The knowledge base kept changing under a question, snapshot after snapshot: ask again."""
+
+    status = 503
+
+
+class StaleIndex(ChangingError):
+    """The search index does not belong to the reader's snapshot; the caller takes a newer one."""
+
+    def __init__(self, message: str = "the search index is stale for this snapshot") -> None:
+        super().__init__(message)
+
+
+class IndexNotReady(ChangingError):
+    """The search index must be rebuilt first, and the caller asked not to wait for that here
+    (the HTTP server's event loop, which then hands the question to a worker thread)."""
+
+    def __init__(self, message: str = "the search index is being rebuilt") -> None:
+        super().__init__(message)
 
 
 class MissingExtraError(OftenaskedError):

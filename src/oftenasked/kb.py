@@ -1,50 +1,49 @@
-"""KnowledgeBase: the façade that the CLI, the HTTP API and Python users call."""
+"""KnowledgeBase: the façade that the CLI, the HTTP API and Python users call.
+
+A thin layer over the stages: the store (``store/``, every SQL statement), ingestion
+(``ingest/``, ``store/writer.py``), the live search index and its caches (``retrieve/live.py``),
+assembling answers (``answer/assemble.py``) and learning from use (``usage/``).
+
+Safe to call from many threads with no lock held by the caller: each thread reads through its
+own SQLite connection, in one snapshot per question, and writes go one at a time.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
-import sqlite3
-import sys
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal, cast
-
-import numpy as np
+from typing import Literal, TypeVar
 
 from . import settings as settings_mod
 from . import usage
-from .answer import confidence
-from .answer.related import select_related
-from .errors import IngestError, InputError, NotFoundError
+from .answer import assemble, confidence
+from .answer.assemble import DID_YOU_MEAN, MAX_QUESTION_CHARS, check_question
+from .answer.page import Page
+from .errors import ChangingError, IngestError, InputError, NotFoundError, StaleIndex
 from .ingest.fetch import is_url
 from .ingest.runner import Runner
 from .ingest.sources import collect
-from .models import Answer, Hit, IngestReport, Page, Pair, Related
-from .retrieve.embed import Embedder, default_embedder
+from .locate import resolve_kb_path
+from .models import Answer, Hit, IngestReport, Pair, Related
+from .retrieve import filters as filtering
+from .retrieve.embed import Embedder, embedder_named
 from .retrieve.fusion import Weights
-from .retrieve.index import Candidates, SearchIndex
-from .retrieve.segments import SegmentedIndex
+from .retrieve.index import SearchIndex
+from .retrieve.live import SHARED_CANDIDATES, LiveIndex
 from .store import Store, is_server_url, open_store
-from .writer import SourceWriter, make_row, rederive_texts
+from .store.writer import SourceWriter, make_row, rederive_texts
+from .usage import stats as usage_stats
+from .usage.batch import QueryLog
 
-MAX_QUESTION_CHARS = 1000
-SHARED_CANDIDATES = 50
-"""Candidates one search keeps: enough for the answers and for choosing related questions."""
-QUERY_LOG_SECONDS = 1.0
-"""Longest wait before a logged question is written to the file."""
-QUERY_LOG_BATCH = 256
-QUERY_LOG_MAX_PENDING = 10_000
-PAIR_CACHE = 4096
-"""Pairs kept in memory between questions (a few MB)."""
-DID_YOU_MEAN = 0.4
-"""Question similarity under which a stored question is too far off to suggest."""
-Filters = Mapping[str, str | Sequence[str]]
+__all__ = ["DID_YOU_MEAN", "MAX_QUESTION_CHARS", "SHARED_CANDIDATES", "KnowledgeBase", "resolve_kb_path"]
+
+Filters = filtering.Filters
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
+ATTEMPTS = 5
+"""Snapshots tried for one question while the knowledge base keeps changing under it."""
 
 
 class KnowledgeBase:
@@ -69,20 +68,8 @@ class KnowledgeBase:
         self._embedder = embedder
         self.weights = weights or Weights()
         self.calibration = calibration or confidence.DEFAULT
-        self._index: SearchIndex | None = None
-        self._lock = threading.RLock()
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._recent: OrderedDict[tuple[int, str], Candidates] = OrderedDict()
-        # Pairs by rowid as of one index generation: answers and related questions of nearby
-        # questions keep showing the same pairs, and reading them is most of an answer's cost.
-        self._pairs: OrderedDict[int, Pair] = OrderedDict()
-        self._pairs_generation = -1
-        self._log_lock = threading.Lock()
-        self._pending_queries: list[usage.QueryRow] = []
-        self._queries_written = time.monotonic()
-        self._log_timer: threading.Timer | None = None
-        self._filter_postings: tuple[int, dict[tuple[str, str], np.ndarray]] | None = None
+        self.retrieval = LiveIndex(store, lambda: self.embedder, live=self.settings.live_index)
+        self._log_writer = QueryLog(store, keep_days=self.settings.retention_days)
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -111,21 +98,26 @@ class KnowledgeBase:
 
     @property
     def lock(self) -> threading.RLock:
-        """Held by every write; hold it to read from several threads and never see a write half-done."""
-        return self._lock
-
-    def prepare(self, question: str) -> None:
-        """Embed a question ahead of asking (outside any lock: the model runs beside other work)."""
-        self._vector(_check_question(question))
+        """The store's write lock, held by every write. Readers never need it (kept for callers
+        that want to make several writes one step)."""
+        return self.store.write_lock
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = default_embedder()
+            self._embedder = embedder_named(self.settings.embedder)
         return self._embedder
 
+    def prepare(self, question: str) -> None:
+        """Embed a question ahead of asking (the model runs beside other work)."""
+        self.retrieval.vector(check_question(question))
+
+    def generation(self) -> int:
+        """Bumped by the database on every change to the pairs: results are valid for one generation."""
+        return self.store.generation()
+
     def close(self) -> None:
-        self.flush_query_log()
+        self._log_writer.close()
         self.store.close()
 
     def __enter__(self) -> KnowledgeBase:
@@ -182,10 +174,10 @@ class KnowledgeBase:
         runner: Runner | None = None,
     ) -> IngestReport:
         """Ingest sources given as (origin, bytes) or (origin, the error that kept them from being read)."""
-        writer = SourceWriter(self.store, self.embedder, self._lock, runner)
+        writer = SourceWriter(self.store, self.embedder, runner)
         report = writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress, strict=strict)
         if any(src.changed for src in report.sources):
-            with self._lock:
+            with self.store.write_lock:
                 usage.reapply(self.store.db, self)  # accepted suggestions outlive a re-ingest of their source
         return report
 
@@ -198,8 +190,7 @@ class KnowledgeBase:
 
     def pairs_page(self, offset: int = 0, limit: int = 100) -> tuple[int, list[Pair]]:
         """How many pairs there are, and ``limit`` of them from ``offset`` in knowledge-base order."""
-        rows = self.store.db.execute("SELECT rowid FROM pairs ORDER BY rowid LIMIT ? OFFSET ?", (limit, offset))
-        return self.store.count(), self.store.pairs([int(r) for (r,) in rows.fetchall()])
+        return self.store.pairs_page(offset, limit)
 
     def sources(self) -> list[dict[str, object]]:
         return self.store.sources()
@@ -209,10 +200,8 @@ class KnowledgeBase:
         known = {str(s["origin"]) for s in self.store.sources()}
         if origin not in known and not is_url(origin) and str(Path(origin).resolve()) in known:
             origin = str(Path(origin).resolve())
-        with self._lock, self.store.transaction():
-            removed = self.store.remove_source(origin)
-            self.store.bump_generation()
-        return removed
+        with self.store.transaction():
+            return self.store.remove_source(origin)
 
     def export_jsonl(self) -> Iterable[str]:
         """The pairs as JSON Lines (id, question, answer, source, alternates, metadata)."""
@@ -223,101 +212,38 @@ class KnowledgeBase:
     # -- answering ----------------------------------------------------------------------
     @property
     def index(self) -> SearchIndex:
-        with self._lock:
-            if self.settings.live_index:  # a delta segment and a mask, not a rebuild (retrieve/segments.py)
-                if self._index is None:
-                    self._index = cast(SearchIndex, SegmentedIndex(self.store, self.embedder))
-                else:
-                    cast(SegmentedIndex, self._index).refresh()
-            elif self._index is None or self._index.generation != self.store.generation():
-                self._index = SearchIndex(self.store, self.embedder)
-            return self._index
+        return self._answering(lambda index: index)
 
     def index_ready(self) -> bool:
         """Whether the search index is built and current (answering then takes milliseconds)."""
-        with self._lock:
-            return self._index is not None and self._index.generation == self.store.generation()
+        return self.retrieval.ready()
 
-    def _vector(self, text: str) -> np.ndarray:
-        with self._cache_lock:  # the HTTP API asks from many threads at once
-            cached = self._query_vectors.get(text)
-            if cached is not None:
-                self._query_vectors.move_to_end(text)
-                return cached
-        vector = self.embedder.embed([text])[0]
-        with self._cache_lock:
-            self._query_vectors[text] = vector
-            if len(self._query_vectors) > 1024:
-                self._query_vectors.popitem(last=False)
-        return vector
+    def _answering(self, work: Callable[[SearchIndex], T]) -> T:
+        """Run ``work`` on the current index inside one snapshot of the store, so that every pair it
+        reads is as of the index's generation; a write meanwhile only means: try a newer snapshot."""
+        for _ in range(ATTEMPTS):
+            with self.store.snapshot():
+                try:
+                    return work(self.retrieval.current())
+                except StaleIndex:
+                    continue
+        raise ChangingError("the knowledge base kept changing while the question was answered: ask again")
 
     def search(
         self, question: str, k: int = 10, filters: Filters | None = None, mode: Literal["and", "or"] = "and"
     ) -> list[Hit]:
         """The ``k`` best pairs for a question, best first, each with its confidence, unfiltered by it."""
-        question = _check_question(question)
-        index = self.index
+        question = check_question(question)
+        return self._answering(lambda index: self._search(index, question, k, filters, mode))
+
+    def _search(self, index: SearchIndex, question: str, k: int, filters: Filters | None, mode: str) -> list[Hit]:
         if index.size == 0:
             return []
-        mask = self._mask(index, filters, mode) if filters else None
+        mask = filtering.mask(self.retrieval.filter_postings(index), index.size, filters, mode) if filters else None
         # A few more than asked: a hit's confidence weighs its lead over the next different question.
-        found = self._found(index, question, max(k, confidence.RIVALS), mask)
-        return self._hits(index, found, k)
-
-    def _found(self, index: SearchIndex, question: str, k: int, mask: np.ndarray | None) -> Candidates:
-        """Candidates for a question. Unfiltered searches are kept for a moment, so that the answer
-        and the related questions of one question (the page, the HTTP API) cost one search."""
-        if mask is not None or k > SHARED_CANDIDATES:
-            return index.search(question, self._vector(question), k, self.weights, mask)
-        key = (index.generation, question)
-        with self._cache_lock:
-            found = self._recent.get(key)
-        if found is None:
-            found = index.search(question, self._vector(question), SHARED_CANDIDATES, self.weights)
-            with self._cache_lock:
-                self._recent[key] = found
-                if len(self._recent) > 64:
-                    self._recent.popitem(last=False)
-        return _head(found, k)
-
-    def _pairs_at(self, index: SearchIndex, positions: Iterable[int]) -> list[Pair]:
-        """The pairs at these index positions, in order, read from the store only when not cached."""
-        rowids = [int(index.rowids[i]) for i in positions]
-        with self._cache_lock:
-            if self._pairs_generation != index.generation:
-                self._pairs.clear()
-                self._pairs_generation = index.generation
-            cached = {r: self._pairs[r] for r in rowids if r in self._pairs}
-        missing = [r for r in rowids if r not in cached]
-        if missing:
-            fresh = dict(zip(missing, self.store.pairs(missing)))
-            with self._cache_lock:
-                if self._pairs_generation == index.generation:
-                    self._pairs.update(fresh)
-                    while len(self._pairs) > PAIR_CACHE:
-                        self._pairs.popitem(last=False)
-            cached.update(fresh)
-        return [cached[r] for r in rowids if r in cached]
-
-    def _hits(self, index: SearchIndex, found: Candidates, k: int) -> list[Hit]:
-        """The first ``k`` candidates as hits; the confidence of each weighs all of them (rivals)."""
-        pairs = self._pairs_at(index, found.order)
-        probabilities = self.calibration.probability(found.signals, found.fused, [p.question for p in pairs])
-        hits = []
-        for at, pair in enumerate(pairs[:k]):
-            text_at = int(found.matched_text[at])
-            phrasings = (pair.question, *pair.alternates)
-            ordinal = int(index.q_ordinals[text_at]) if text_at >= 0 else 0
-            hits.append(
-                Hit(
-                    pair=pair,
-                    score=float(probabilities[at]),
-                    matched_question=phrasings[ordinal] if ordinal < len(phrasings) else pair.question,
-                    signals={name: float(values[at]) for name, values in found.signals.items()}
-                    | {"fused": float(found.fused[at])},
-                )
-            )
-        return hits
+        found = self.retrieval.search(index, question, max(k, confidence.RIVALS), self.weights, mask)
+        pairs = self.retrieval.pairs_at(index, found.order)
+        return assemble.hits(index, found, pairs, self.calibration, k)
 
     def ask(
         self,
@@ -335,19 +261,11 @@ class KnowledgeBase:
         The question is logged (unless the ``query_log`` setting is off, or ``record`` is False),
         with ``session`` when the caller passes an opaque session id."""
         top = self.settings.top if top is None else top
-        if not 1 <= top <= 100:
-            raise InputError(f"top must be between 1 and 100, got {top}")
+        settings_mod.check_range("top", top)
         threshold = self.settings.threshold if threshold is None else threshold
-        if not 0.0 <= threshold <= 1.0:
-            raise InputError(f"threshold must be between 0 and 1, got {threshold}")
-        hits = self.search(question, k=max(top, 3), filters=filters, mode=mode)
-        good = tuple(h for h in hits if h.score >= threshold)[:top]
-        answer = Answer(
-            question=question.strip(),
-            hits=good,
-            threshold=threshold,
-            did_you_mean=() if good else tuple(h for h in hits if h.signals["question"] >= DID_YOU_MEAN)[:3],
-        )
+        settings_mod.check_range("threshold", threshold)
+        hits = self.search(question, k=max(top, assemble.SUGGESTIONS), filters=filters, mode=mode)
+        answer = assemble.answer(question, hits, top, threshold)
         if record:
             self.record_query(answer, session)
         return answer
@@ -355,33 +273,28 @@ class KnowledgeBase:
     def related(self, question: str, top: int | None = None) -> tuple[Related, ...]:
         """Questions people also ask about the same need, each with its answer; no rephrasings."""
         top = self.settings.related_top if top is None else top
-        if not 0 <= top <= 50:
-            raise InputError(f"top must be between 0 and 50, got {top}")
-        question = _check_question(question)
-        index = self.index
-        if index.size == 0 or top == 0:
+        settings_mod.check_range("related_top", top)
+        question = check_question(question)
+        if top == 0:
             return ()
-        vector = self._vector(question)
-        found = self._found(index, question, SHARED_CANDIDATES, None)
-        lead = slice(0, confidence.RIVALS)
-        questions = [p.question for p in self._pairs_at(index, found.order[lead])]
-        probabilities = self.calibration.probability(
-            {name: values[lead] for name, values in found.signals.items()}, found.fused[lead], questions
-        )
-        shown = [int(found.order[0])] if probabilities[0] >= self.settings.threshold else []
-        anchor = index.main_question_vectors[shown[0]] if shown else vector
-        # Relatedness: to the question asked and to the answer given, in equal parts.
-        vectors = index.main_question_vectors
-        relevance = 0.5 * (vectors[found.order] @ vector) + 0.5 * (vectors[found.order] @ anchor)
+        return self._answering(lambda index: self._related(index, question, top))
+
+    def _related(self, index: SearchIndex, question: str, top: int) -> tuple[Related, ...]:
+        if index.size == 0:
+            return ()
+        vector = self.retrieval.vector(question)
+        found = self.retrieval.search(index, question, SHARED_CANDIDATES, self.weights)
+        lead = [p.question for p in self.retrieval.pairs_at(index, found.order[: confidence.RIVALS])]
         # Twice as many as shown, so that demand can bring a more asked one forward (MMR picks in
         # order: the first ``top`` are the same either way).
-        picked = select_related(found.order, relevance, vectors, vector, shown, 2 * top)
-        pairs = self._pairs_at(index, [i for i, _ in picked])
-        items = [Related(pair=p, score=float(max(0.0, min(1.0, r)))) for p, (_, r) in zip(pairs, picked)]
+        picked = assemble.related_choice(index, found, lead, vector, self.calibration, self.settings.threshold, 2 * top)
+        items = assemble.related(self.retrieval.pairs_at(index, [i for i, _ in picked]), picked)
         ids = [r.pair.id for r in items]
-        with self._lock:
-            demand = usage.demand_counts(self.store.db, ids) if self.settings.demand_min > 0 else {}
-        return tuple(usage.rank_by_demand(items, ids, demand, self.settings.demand_min)[:top])
+        demand = {}
+        if self.settings.demand_min > 0:
+            with self.store.snapshot() as db:
+                demand = usage.demand_counts(db, ids)
+        return tuple(usage.rank_by_demand(list(items), ids, demand, self.settings.demand_min)[:top])
 
     def page(self, question: str, related: int | None = None) -> Page:
         """The "Often asked" page for a question: best answer, related questions, sources."""
@@ -393,7 +306,7 @@ class KnowledgeBase:
             related=self.related(question, top=related),
         )
 
-    # -- editing and learning from use (the HTTP API's pairs, feedback and stats) ---------
+    # -- editing (the HTTP API's pairs) ----------------------------------------------------
     def update_pair(
         self,
         pair_id: str,
@@ -408,11 +321,11 @@ class KnowledgeBase:
 
         The pair stays with its origin, so re-ingesting that origin replaces the edit.
         """
-        with self._lock:
+        with self.store.write_lock:  # read, edit, write: no other write of this process in between
             current = self.store.pair(pair_id)
             updated = replace(
                 current,
-                question=_check_question(current.question if question is None else question),
+                question=check_question(current.question if question is None else question),
                 answer=current.answer if answer is None else answer,
                 source=current.source if source is None else source,
                 alternates=current.alternates if alternates is None else tuple(alternates),
@@ -421,72 +334,41 @@ class KnowledgeBase:
             if not updated.answer.strip():
                 raise InputError("the answer is empty")
             row = make_row(updated)
-            embedded = SourceWriter(self.store, self.embedder, self._lock).embed_missing([row], None)
-            source_id = self.store.db.execute("SELECT source_id FROM pairs WHERE id = ?", (pair_id,)).fetchone()[0]
+            writer = SourceWriter(self.store, self.embedder)
+            embedded = writer.embed_missing([row], None)
             with self.store.transaction():
                 self.store.put_vectors(self.embedder.name, embedded)
-                self.store.write_pairs(int(source_id), [row])
-                self.store.bump_generation()
+                self.store.write_pairs(self.store.source_id_of(pair_id), [row])
             return self.store.pair(pair_id)
 
     def delete_pair(self, pair_id: str) -> Pair:
         """Delete one pair; returns it. Re-ingesting its origin brings it back."""
-        with self._lock:
+        with self.store.transaction():
             pair = self.store.pair(pair_id)
-            with self.store.transaction():
-                self.store.delete_pairs([pair_id])
-                self.store.bump_generation()
-            return pair
+            self.store.delete_pairs([pair_id])
+        return pair
 
+    # -- learning from use (query log, feedback, stats) ------------------------------------
     def record_query(self, answer: Answer, session: str | None = None) -> bool:
         """Log an asked question (text, answer id, confidence, time) unless the query log is off.
 
-        Entries are written in batches, at most ``QUERY_LOG_SECONDS`` late (``stats``, ``close``
-        and ``flush_query_log`` write what is pending): a write per question made processes that
-        share the file wait on each other's write lock. True when the entry was taken.
+        Never writes in the caller's thread: entries are written in batches by the log's own
+        thread, at most a second late (``stats``, ``close`` and ``flush_query_log`` write what is
+        pending). True when the entry was taken.
         """
         if not self.settings.query_log:
             return False
         best = answer.best
-        row = usage.query_row(
-            answer.question, best.pair.id if best else None, best.score if best else None, answer.answered, session
-        )
-        with self._log_lock:
-            self._pending_queries.append(row)
-            due = (
-                len(self._pending_queries) >= QUERY_LOG_BATCH
-                or time.monotonic() - self._queries_written >= QUERY_LOG_SECONDS
+        self._log_writer.record(
+            usage.query_row(
+                answer.question, best.pair.id if best else None, best.score if best else None, answer.answered, session
             )
-            if not due and self._log_timer is None:  # a quiet moment still writes within the second
-                self._log_timer = threading.Timer(QUERY_LOG_SECONDS, self.flush_query_log)
-                self._log_timer.daemon = True
-                self._log_timer.start()
-        if due:
-            self.flush_query_log()
+        )
         return True
 
     def flush_query_log(self) -> bool:
-        """Write the pending query-log entries. Best effort: when the file stays locked by another
-        process past the busy timeout, they wait for the next write (the oldest are dropped past
-        ``QUERY_LOG_MAX_PENDING``) and False is returned; answering never fails for the log."""
-        with self._log_lock:
-            rows, self._pending_queries = self._pending_queries, []
-            self._queries_written = time.monotonic()
-            if self._log_timer is not None:
-                self._log_timer.cancel()  # (a no-op when the timer itself is flushing)
-                self._log_timer = None
-        if not rows:
-            return True
-        with self._lock:
-            try:
-                usage.write_queries(self.store.db, rows, self.settings.retention_days)
-                return True
-            except sqlite3.OperationalError as exc:
-                logging.getLogger("oftenasked").warning("query log entries kept for later: %s", exc)
-        with self._log_lock:
-            self._pending_queries[:0] = rows
-            del self._pending_queries[: max(0, len(self._pending_queries) - QUERY_LOG_MAX_PENDING)]
-        return False
+        """Write the pending query-log entries now; False when the file stayed locked (they wait)."""
+        return self._log_writer.flush()
 
     def record_feedback(
         self, question: str, pair_id: str, helpful: bool | None = None, better_id: str | None = None,
@@ -498,7 +380,7 @@ class KnowledgeBase:
         feedback is enough for a suggestion (others need several sessions)."""
         feedback = usage.Feedback(question=question, pair_id=pair_id, helpful=helpful, better_id=better_id,
                                   session=session, editor=editor)
-        with self._lock:
+        with self.store.write_lock:
             for wanted in (pair_id, better_id):
                 if wanted is not None and self.store.rowid_of(wanted) is None:
                     raise NotFoundError(f"no pair with id {wanted!r}")
@@ -506,22 +388,24 @@ class KnowledgeBase:
         return feedback
 
     # -- learning from use: the log, often asked needs, gaps, suggestions (usage/) --------
+    # These read and write through the store's one write connection, under its write lock: the
+    # usage/ modules still hold their own SQL (not yet moved into store/).
     def query_log(self, since: str | None = None, unanswered: bool = False, limit: int = 1000) -> list[usage.LogEntry]:
         """Logged questions since ``since`` ('7d', '12h'...), newest first, with their feedback."""
         self.flush_query_log()
-        with self._lock:
+        with self.store.write_lock:
             return usage.log_entries(self.store.db, since, unanswered, limit)
 
     def forget_query_log(self) -> int:
         """Empty the query log (questions, feedback, open suggestions); how many questions went."""
         self.flush_query_log()
-        with self._lock:
+        with self.store.write_lock:
             return usage.forget(self.store.db)
 
     def often(self, since: str | None = "30d", top: int = 20) -> list[usage.Need]:
         """The most asked needs since ``since``: logged questions grouped by meaning."""
         self.flush_query_log()
-        with self._lock:
+        with self.store.write_lock:
             return usage.often(self.store.db, self.embedder, usage.since_cutoff(since), top)
 
     def gaps(self, since: str | None = None, top: int = 20) -> list[usage.Need]:
@@ -533,14 +417,14 @@ class KnowledgeBase:
             return [{"id": h.pair.id, "question": h.pair.question, "confidence": round(h.score, 4)}
                     for h in self.search(question, k=3) if h.signals["question"] >= DID_YOU_MEAN]
 
-        with self._lock:
+        with self.store.write_lock:
             return usage.gaps(self.store.db, self.embedder, nearest, usage.since_cutoff(since),
                               self.settings.gap_confidence, top)
 
     def suggestions(self, status: str | None = "open") -> list[usage.Suggestion]:
         """Suggestions learnt from use (made afresh from the log and feedback first), with their evidence."""
         self.flush_query_log()
-        with self._lock:
+        with self.store.write_lock:
             db = self.store.db
             usage.sweep_vectors(db)  # (the log's own rows go with the retention setting)
             new = usage.propose(db, self.embedder, usage.known_phrasings(db), self.settings.suggestion_sessions)
@@ -550,105 +434,22 @@ class KnowledgeBase:
 
     def accept(self, suggestion_id: int) -> usage.Suggestion:
         """Apply a suggestion (an alternate question is added to its pair); recorded, and revertible."""
-        with self._lock:
+        with self.store.write_lock:
             return usage.accept(self.store.db, self, suggestion_id)
 
     def reject(self, suggestion_id: int) -> usage.Suggestion:
         """Discard a suggestion; it is not made again."""
-        with self._lock:
+        with self.store.write_lock:
             return usage.reject(self.store.db, suggestion_id)
 
     def revert(self, suggestion_id: int) -> usage.Suggestion:
         """Undo an accepted suggestion."""
-        with self._lock:
+        with self.store.write_lock:
             return usage.revert(self.store.db, self, suggestion_id)
 
     def stats(self) -> dict[str, object]:
         """Pairs, sources, questions asked and unanswered, feedback totals."""
         self.flush_query_log()
-        with self._lock:
+        with self.store.write_lock:
             usage.prune(self.store.db, self.settings.retention_days)
-            queries = usage.query_stats(self.store.db)
-            return {
-                "pairs": self.store.count(),
-                "sources": len(self.store.sources()),
-                "questions_asked": queries.asked,
-                "unanswered": queries.unanswered,
-                "top_unanswered": queries.top_unanswered,
-                "feedback": usage.feedback_counts(self.store.db),
-                "query_log": self.settings.query_log,
-            }
-
-    def _mask(self, index: SearchIndex, filters: Filters, mode: str) -> np.ndarray:
-        if mode not in ("and", "or"):
-            raise InputError(f"filter mode must be 'and' or 'or', got {mode!r}")
-        postings = self._postings(index)
-        per_key = []
-        for key, value in filters.items():
-            values = {value.lower()} if isinstance(value, str) else {v.lower() for v in value}
-            matched = np.zeros(index.size, dtype=bool)
-            for v in values:
-                matched[postings.get((key.lower(), v), _NONE)] = True
-            per_key.append(matched)
-        combine = np.logical_and.reduce if mode == "and" else np.logical_or.reduce
-        return np.asarray(combine(per_key), dtype=bool)
-
-    def _postings(self, index: SearchIndex) -> dict[tuple[str, str], np.ndarray]:
-        """(field, value) -> positions of the pairs that have it, lowercased; built once per index."""
-        with self._cache_lock:
-            cached = self._filter_postings
-        if cached is not None and cached[0] == index.generation:
-            return cached[1]
-        position = {int(r): i for i, r in enumerate(index.rowids)}
-        lists: dict[tuple[str, str], list[int]] = {}
-        rows = self.store.db.execute(
-            "SELECT p.rowid, p.metadata, p.source, s.origin FROM pairs p JOIN sources s ON s.id = p.source_id"
-        ).fetchall()
-        for rowid, metadata, source, origin in rows:
-            if rowid not in position:
-                continue
-            fields = {k.lower(): v.lower() for k, v in json.loads(metadata).items()}
-            fields.setdefault("source", source.lower())
-            fields.setdefault("origin", origin.lower())
-            for field in fields.items():
-                lists.setdefault(field, []).append(position[rowid])
-        postings = {field: np.asarray(at, dtype=np.int64) for field, at in lists.items()}
-        with self._cache_lock:
-            self._filter_postings = (index.generation, postings)
-        return postings
-
-
-_NONE = np.zeros(0, dtype=np.int64)
-
-
-def _head(found: Candidates, k: int) -> Candidates:
-    """The first ``k`` of ranked candidates."""
-    return Candidates(
-        order=found.order[:k],
-        fused=found.fused[:k],
-        signals={name: values[:k] for name, values in found.signals.items()},
-        matched_text=found.matched_text[:k],
-    )
-
-
-def _check_question(question: str) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise InputError("the question is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question is too long ({len(question)} characters; the limit is {MAX_QUESTION_CHARS})")
-    return question.strip()
-
-
-def resolve_kb_path(settings: settings_mod.Settings, *, for_writing: bool = False) -> Path:
-    """Where the knowledge base lives: setting, then the per-user file, then the starter.
-
-    Writing never goes to the starter: it goes to the per-user file, which then takes over.
-    """
-    if settings.kb:
-        return Path(settings.kb).expanduser()
-    user = settings_mod.default_kb_path()
-    if user.exists() or for_writing:
-        return user
-    from .starter import starter_kb_path
-
-    return starter_kb_path(progress=sys.stderr.isatty())
+        return usage_stats.summary(self.store, query_log=self.settings.query_log)

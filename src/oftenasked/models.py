@@ -1,4 +1,7 @@
-"""The typed results of oftenasked: frozen dataclasses, one result type per call."""
+"""The typed results of oftenasked: frozen dataclasses, one result type per call.
+
+Data only: each type's ``to_dict`` is its one serialised form. The "Often asked" page, which is
+presentation, lives with its renderers in ``answer/page.py``."""
 
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ class Hit:
         return {
             "id": self.pair.id,
             "question": self.pair.question,
+            "alternates": list(self.pair.alternates),
             "matched_question": self.matched_question,
             "answer": self.pair.answer,
             "score": round(self.score, 4),
@@ -102,51 +106,6 @@ class Related:
             "score": round(self.score, 4),
             "source": self.pair.source,
         }
-
-
-@dataclass(frozen=True)
-class Page:
-    """An "Often asked" page: the best answer, related questions with answers, sources."""
-
-    title: str
-    question: str
-    answer: Answer
-    related: tuple[Related, ...]
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        if self.answer.best:
-            seen[self.answer.best.pair.source] = None
-        for r in self.related:
-            seen[r.pair.source] = None
-        return tuple(s for s in seen if s)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "question": self.question,
-            "answer": self.answer.best.to_dict() if self.answer.best else None,
-            "answered": self.answer.answered,
-            "did_you_mean": [h.to_dict() for h in self.answer.did_you_mean],
-            "related": [r.to_dict() for r in self.related],
-            "sources": list(self.sources),
-        }
-
-    def to_markdown(self) -> str:
-        from .answer.page import render_markdown
-
-        return render_markdown(self)
-
-    def to_html(self) -> str:
-        from .answer.page import render_html
-
-        return render_html(self)
-
-    def to_json(self) -> str:
-        import json
-
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,8 @@ def starter_kb_path(progress: bool = False) -> Path:
     """The starter knowledge base file, built on first use."""
     import platformdirs
 
-    from .kb import KnowledgeBase
     from .retrieve.embed import MiniLM
+    from .store.writer import SourceWriter, rederive_texts
 
     folder = Path(os.environ.get("OFTENASKED_CACHE") or platformdirs.user_cache_dir("oftenasked"))
     path = folder / f"starter-{fingerprint()}.sqlite"
@@ -69,10 +69,12 @@ def starter_kb_path(progress: bool = False) -> Path:
         store = Store(tmp)
         with store.transaction():
             store.put_vectors(MiniLM.name, load_vectors())
-        kb = KnowledgeBase(store)
-        kb.ingest_sources([(f"starter:{name}", _data(name)) for name in SOURCES], all_or_nothing=True)
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        store.db.execute("PRAGMA journal_mode = DELETE")
+        rederive_texts(store)  # (records the texts recipe, as opening a knowledge base does)
+        # Every vector is already stored, so the model is never called (nor loaded: it is asked for
+        # only when a text has no vector).
+        writer = SourceWriter(store, _LazyModel())
+        writer.write([(f"starter:{name}", _data(name)) for name in SOURCES], all_or_nothing=True)
+        store.to_single_file()
         store.close()
         os.replace(tmp, path)
     finally:
@@ -80,3 +82,18 @@ def starter_kb_path(progress: bool = False) -> Path:
             if os.path.exists(leftover):
                 os.remove(leftover)
     return path
+
+
+class _LazyModel:
+    """The real model's name and size, loading the model only if a text has no shipped vector."""
+
+    def __init__(self) -> None:
+        from .retrieve.embed import MiniLM
+
+        self.name = MiniLM.name
+        self.dim = MiniLM.dim
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from .retrieve.embed import default_embedder
+
+        return default_embedder().embed(texts)

@@ -8,13 +8,54 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ..models import Answer, Related
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-    from ..models import Page
+
+@dataclass(frozen=True)
+class Page:
+    """An "Often asked" page: the best answer, related questions with answers, sources."""
+
+    title: str
+    question: str
+    answer: Answer
+    related: tuple[Related, ...]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        if self.answer.best:
+            seen[self.answer.best.pair.source] = None
+        for r in self.related:
+            seen[r.pair.source] = None
+        return tuple(s for s in seen if s)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "question": self.question,
+            "answer": self.answer.best.to_dict() if self.answer.best else None,
+            "answered": self.answer.answered,
+            "did_you_mean": [h.to_dict() for h in self.answer.did_you_mean],
+            "related": [r.to_dict() for r in self.related],
+            "sources": list(self.sources),
+        }
+
+    def to_markdown(self) -> str:
+        return render_markdown(self)
+
+    def to_html(self) -> str:
+        return render_html(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
 
 
 def render_markdown(page: Page) -> str:

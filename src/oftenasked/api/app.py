@@ -1,16 +1,17 @@
 """The FastAPI application: routes thin over KnowledgeBase, one error shape, the web page.
 
 Route functions are plain ``def``: FastAPI runs them in its thread pool, so a slow call never
-blocks the event loop. The KnowledgeBase is shared by every request. By default its calls take
-turns on the KnowledgeBase's lock (which every write holds), so a read never sees a write
-half-done; the question is embedded before the lock is taken, so the model still runs beside
-other searches, and repeated questions are answered from a cache that any write invalidates.
-tests/test_api_concurrency.py checks answers under concurrent load; bench/http_load.py measures it.
+blocks the event loop. The KnowledgeBase is shared by every request and owns its concurrency
+(a read connection per thread, one snapshot per question, one writer): no lock is taken here,
+and a read never waits for a write. Repeated questions are answered from a cache stamped with
+the knowledge base's generation, so any write invalidates it. Nothing here writes on the event
+loop: the query log is written by its own thread. tests/test_api_concurrency.py checks answers
+under concurrent load; bench/http_load.py measures it.
 """
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from starlette.responses import Response
 
 from .. import __version__
 from ..answer.page import markdown_to_html
-from ..errors import AccessError, InputError, OftenaskedError, RateLimitError
+from ..errors import AccessError, IndexNotReady, InputError, OftenaskedError, RateLimitError
 from ..kb import MAX_QUESTION_CHARS, KnowledgeBase
 from ..models import Answer
 from . import schemas, shapes
@@ -52,7 +53,8 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        kb.flush_query_log()  # the questions of the last second, before the process ends
+        # The questions of the last second, before the process ends (a write: not on the event loop).
+        await run_in_threadpool(kb.flush_query_log)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -90,22 +92,13 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
 
     def client_of(request: Request) -> str:
         return request.client.host if request.client else "-"
-    # The KnowledgeBase's own lock (every write holds it), or no lock at all when not serialising.
-    gate: AbstractContextManager[Any] = kb.lock if config.serialize else nullcontext()
-    answers: GenerationCache[tuple[Answer, bytes]] = GenerationCache(config.answer_cache)
 
-    def embed_early(question: str) -> None:
-        """Embed the question before taking the lock: the model runs in parallel with other
-        requests' searches (it releases the GIL), and the search then finds the vector cached."""
-        if question.strip():
-            kb.prepare(question)
+    answers: GenerationCache[tuple[Answer, bytes]] = GenerationCache(config.answer_cache)
 
     @app.get("/health", response_model=schemas.Health, tags=["service"])
     def health() -> Response:
         """Liveness and the size of the knowledge base."""
-        with gate:
-            pairs = len(kb)
-        return JSON({"status": "ok", "version": __version__, "pairs": pairs})
+        return JSON({"status": "ok", "version": __version__, "pairs": len(kb)})
 
     def answer(body: schemas.AskRequest, logged: bool) -> Response:
         filters: dict[str, list[str]] = {}
@@ -115,27 +108,23 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         key = (body.question.strip(), body.top, body.scoreThreshold, chosen, body.strictFiltersCompoundOperationType,
                body.related)
         # A write between here and the search only makes this entry stale: the next get recomputes it.
-        with gate:  # no statement may overlap another on the shared connection (WAL snapshots)
-            generation = kb.store.generation()
+        generation = kb.generation()
         cached = answers.get(key, generation)
         if cached is not None:
             if logged:
                 kb.record_query(cached[0], body.session)
             return Response(cached[1], media_type="application/json")
-        embed_early(body.question)
-        with gate:
-            found = kb.ask(
-                body.question,
-                top=body.top,
-                threshold=body.scoreThreshold,
-                filters=filters or None,
-                mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
-                record=False,  # logged below, with the session, whether answered now or from the cache
-            )
-            related = kb.related(body.question, top=body.related) if body.related else ()
-            if logged:
-                kb.record_query(found, body.session)
-        # Rendered outside the lock: the results are immutable.
+        found = kb.ask(
+            body.question,
+            top=body.top,
+            threshold=body.scoreThreshold,
+            filters=filters or None,
+            mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
+            record=False,  # logged below, with the session, whether answered now or from the cache
+        )
+        related = kb.related(body.question, top=body.related) if body.related else ()
+        if logged:
+            kb.record_query(found, body.session)  # (taken, not written: the log's own thread writes it)
         cached = (found, to_json(shapes.ask_response(found, related)))
         answers.put(key, generation, cached)
         return Response(cached[1], media_type="application/json")
@@ -145,26 +134,23 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """The best answers to a question (QnA Maker generateAnswer shape), with related questions."""
         # Answering is CPU-bound Python: it runs right here, on the event loop's thread. Handing it
         # to a worker thread cost a hand-off and the two threads' fight for the GIL (8 clients,
-        # every question new: 370 -> 480 requests/s, p99 55 -> 30 ms). Only while a write holds the
-        # knowledge base does it wait in a worker thread, so the server keeps serving meanwhile.
-        # Rebuilding the index after a write takes seconds: that too waits in a worker thread.
+        # every question new: 370 -> 480 requests/s, p99 55 -> 30 ms). A read never waits for a
+        # write (its own connection, its own snapshot), so only rebuilding the index after a write
+        # (seconds) is left to a worker thread, and the server keeps serving meanwhile.
         # One client's flood of questions is answered but not all logged (often-asked counts stay honest).
         logged = logging_limit.allow(client_of(request))
-        lock = kb.lock if config.serialize else None  # (not serialising: calls run side by side in threads)
-        if lock is not None and lock.acquire(blocking=False):
+        if config.serialize and kb.index_ready():
             try:
-                if kb.index_ready():
+                with kb.retrieval.ready_only():  # a write since the check: rebuild in a worker thread
                     return answer(body, logged)
-            finally:
-                lock.release()
+            except IndexNotReady:
+                pass
         return await run_in_threadpool(answer, body, logged)
 
     @app.get("/related", response_model=schemas.RelatedResponse, tags=["answer"])
     def related(question: Question, top: Annotated[int, Query(ge=0, le=config.max_top)] = 5) -> Response:
         """Questions people also ask about the same need, each with its answer."""
-        embed_early(question)
-        with gate:
-            items = kb.related(question, top=top)
+        items = kb.related(question, top=top)
         return JSON({"question": question.strip(), "related": [shapes.related_item(r) for r in items]})
 
     @app.get(
@@ -178,9 +164,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         related: Annotated[int, Query(ge=0, le=config.max_top)] = 5,
     ) -> Response:
         """The "Often asked" page for a question: Markdown, HTML (with FAQPage JSON-LD) or JSON."""
-        embed_early(question)
-        with gate:
-            result = public_page(kb.page(question, related=related))
+        result = public_page(kb.page(question, related=related))
         if format == "md":
             return Response(result.to_markdown(), media_type="text/markdown; charset=utf-8")
         if format == "json":
@@ -190,9 +174,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @app.get("/q/{question:path}", include_in_schema=False)
     def often_asked(question: Annotated[str, Path(min_length=1, max_length=MAX_QUESTION_CHARS)]) -> Response:
         """The "Often asked" page at a stable, shareable URL."""
-        embed_early(question)
-        with gate:
-            result = public_page(kb.page(question))
+        result = public_page(kb.page(question))
         return Response(_styled(result.to_html()), media_type="text/html; charset=utf-8")
 
     @app.post("/ingest", tags=["write"], dependencies=[Writer], status_code=201, openapi_extra=_INGEST_BODY)
@@ -230,8 +212,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         offset: Annotated[int, Query(ge=0, le=2**31)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> Response:
         """Pairs in knowledge-base order, a page at a time."""
-        with gate:
-            total, shown = kb.pairs_page(offset, limit)
+        total, shown = kb.pairs_page(offset, limit)
         return JSON({"total": total, "offset": offset, "pairs": [shapes.pair_out(p) for p in shown]})
 
     PairId = Annotated[str, Path(min_length=1, max_length=200)]
@@ -239,9 +220,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     @app.get("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["pairs"])
     def get_pair(pair_id: PairId) -> Response:
         """One pair by id."""
-        with gate:
-            pair = kb.pair(pair_id)
-        return JSON(shapes.pair_out(pair))
+        return JSON(shapes.pair_out(kb.pair(pair_id)))
 
     @app.put("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["write"], dependencies=[Writer])
     def put_pair(pair_id: PairId, body: schemas.PairUpdate) -> Response:

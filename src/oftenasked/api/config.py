@@ -1,8 +1,15 @@
-"""How the server behaves: the write token, CORS, and the limits that keep it safe by default."""
+"""How the server behaves: the write token, CORS, and the limits that keep it safe by default.
+
+The defaults, help texts and ``OFTENASKED_*`` variables are those of the one settings table
+(``oftenasked/settings.py``, scope ``server``); the answer limits are the engine's.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from ..settings import LIMITS, default, from_environment
 
 KB = 1024
 
@@ -11,15 +18,15 @@ KB = 1024
 class ServerConfig:
     """Server settings. The defaults are the safe ones: no writes, no CORS, small bodies."""
 
-    token: str | None = None
+    token: str | None = default("token")
     """Bearer token that write endpoints (ingest, pair edit/delete) require; None refuses all writes."""
-    cors_origins: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = default("cors_origins")
     """Origins allowed to call the API from a browser; empty turns CORS off."""
-    max_body: int = 64 * KB
+    max_body: int = default("max_body")
     """Largest request body, in bytes, except for ingest."""
-    max_ingest_body: int = 10 * KB * KB
+    max_ingest_body: int = default("max_ingest_body")
     """Largest body for POST /ingest, in bytes."""
-    max_top: int = 50
+    max_top: int = int(LIMITS["top"][1])
     """Most answers or related questions one request may ask for."""
     max_ingest_unpacked: int = 10 * KB * KB
     """Largest upload once unpacked (a gzip body), in bytes: a small gzip cannot carry a huge file."""
@@ -42,14 +49,21 @@ class ServerConfig:
     logged_per_minute: int = 60
     """Questions of one client (IP address) written to the query log a minute; more are answered
     but not logged, so one client cannot flood the log or the often-asked counts."""
-    answer_cache: int = 4096
+    answer_cache: int = default("answer_cache")
     """Rendered answers kept for repeated questions (0 turns the cache off); writes invalidate it."""
-    serialize: bool = True
-    """Run knowledge-base calls one at a time, under the knowledge base's own lock.
-
-    Reads then never see a write half-done, and on a small machine one search at a time is
-    faster than many threads fighting over the same cores (bench/http_load.py measures both).
-    """
+    serialize: bool = default("serialize")
+    """Answer questions one at a time on the event loop (when the index is ready); False answers
+    them in worker threads side by side. Correct either way (the knowledge base owns its
+    concurrency); on a small machine one at a time is faster than threads fighting over the GIL
+    (bench/http_load.py measures both)."""
 
     def body_limit(self, path: str) -> int:
         return self.max_ingest_body if path == "/ingest" else self.max_body
+
+    @classmethod
+    def load(cls, environ: dict[str, str] | None = None, **overrides: Any) -> ServerConfig:
+        """Defaults, then ``OFTENASKED_*`` variables, then explicit overrides (None: not given)."""
+        values = from_environment("server", environ)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name for f in fields(cls)}
+        return replace(cls(), **{k: v for k, v in values.items() if k in known})

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..kb import MAX_QUESTION_CHARS
+from ..settings import SETTINGS
 
 Text = str
 
@@ -54,6 +55,7 @@ class MetadataOut(BaseModel):
 
 
 SESSION = "An opaque session id (never a user id): suggestions learnt from use need several sessions."
+_TOP, _RELATED = SETTINGS["top"], SETTINGS["related_top"]  # the engine's defaults and limits
 
 
 class AskRequest(BaseModel):
@@ -62,7 +64,7 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    top: int = Field(default=3, ge=1, le=50, description="How many answers at most.")
+    top: int = Field(default=_TOP.default, ge=_TOP.low, le=_TOP.high, description="How many answers at most.")
     scoreThreshold: float | None = Field(  # noqa: N815 (QnA Maker's name)
         default=None, ge=0.0, le=1.0, description="Confidence under which no answer is given (default: the server's)."
     )
@@ -70,7 +72,9 @@ class AskRequest(BaseModel):
         default_factory=list, max_length=20, description="Metadata filters; 'source' and 'origin' always work."
     )
     strictFiltersCompoundOperationType: Literal["AND", "OR"] = "AND"  # noqa: N815
-    related: int = Field(default=3, ge=0, le=20, description="How many related questions to include.")
+    related: int = Field(
+        default=_RELATED.default, ge=_RELATED.low, le=_RELATED.high, description="How many related questions to include."
+    )
     session: str | None = Field(default=None, max_length=100, description=SESSION)
 
     _text = field_validator("question")(_valid_text)

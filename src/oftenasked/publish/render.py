@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import quote
 
-from ..answer.page import faq_jsonld, markdown_to_html
-from ..models import Answer, Hit, Page, Pair, Related
+from ..answer.page import Page, faq_jsonld, markdown_to_html
+from ..models import Answer, Hit, Pair, Related
 
 esc = html.escape
 PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; form-action 'self'"

@@ -19,10 +19,14 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..store import Store
+from ..store.search_rows import stamp_counts
 
 FORMAT = 2
 """Bumped whenever the files' layout changes; old caches are then rebuilt."""
@@ -37,18 +41,17 @@ def folder_for(store: Store) -> Path | None:
 
 def stamp(store: Store, model: str, dim: int) -> dict[str, Any]:
     """What the index of this store would be built from, cheaply (a few small queries)."""
-    db = store.db
-    pairs, max_rowid = db.execute("SELECT count(*), coalesce(max(rowid), 0) FROM pairs").fetchone()
-    texts = db.execute("SELECT count(*) FROM texts").fetchone()[0]
-    newest = db.execute("SELECT content_hash FROM pairs ORDER BY rowid DESC LIMIT 256").fetchall()
-    digest = hashlib.sha1("".join(h for (h,) in newest).encode()).hexdigest()
+    with store.snapshot() as db:
+        pairs, max_rowid, texts, newest = stamp_counts(db)
+        generation = store.generation()
+    digest = hashlib.sha1("".join(newest).encode()).hexdigest()
     try:
         identity = os.stat(store.path).st_ino
     except OSError:
         identity = 0
     return {
         "format": FORMAT,
-        "generation": store.generation(),
+        "generation": generation,
         "model": model,
         "dim": dim,
         "pairs": int(pairs),
@@ -145,6 +148,27 @@ def publish(staged: Path, folder: Path, stamp_value: dict[str, Any]) -> None:
         shutil.rmtree(staged, ignore_errors=True)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def derived(folder: Path | None, expected: dict[str, Any], name: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """An array derived from the indexed data, kept in the cache when it is fresh (computed once:
+    the first pass's basis is an eigendecomposition, seconds on a busy machine, for every new process)."""
+    if folder is None or not fresh(folder, expected):
+        return compute()
+    path = folder / name
+    try:
+        return np.asarray(np.load(path))
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    try:
+        staged = folder / f".{name}.{os.getpid()}.tmp"
+        with open(staged, "wb") as out:
+            np.save(out, value)
+        os.replace(staged, path)  # a reader sees no file or the whole file
+    except OSError:
+        pass
+    return value
 
 
 def discard(path: Path) -> None:

@@ -17,9 +17,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import MissingExtraError, OftenaskedError
+from ..errors import InputError, MissingExtraError, OftenaskedError
 
-_MODEL_SHA256 = "6893db0e8828dffce0ec9234a39ad02b6de2098d8de6b496908bf384b24d2e16"
+_MODEL_SHA256 = {
+    "model.onnx": "6893db0e8828dffce0ec9234a39ad02b6de2098d8de6b496908bf384b24d2e16",
+    "model-reduce-range.onnx": "37d60f34f4319c445c50d0eeb54021346d46a6e22291c1e2de5f31d2ce72e7e8",
+}
+"""The bundled builds (scripts/build_model.py, reproducible); which one runs: retrieve/cpu.py."""
 _FILES = Path(__file__).parent / "minilm"
 BATCH_TOKENS = 800
 """Word pieces per model call. Measured on 2 cores: answer passages (about 100 pieces) ran fastest
@@ -42,18 +46,23 @@ class MiniLM:
 
     Weights are int8 per output channel and activations are quantised on the fly, so matrix products
     run on the CPU's int8 units; cosine to the PyTorch model is about 0.99 (tests/test_model.py).
+    The build is chosen for the CPU (``retrieve/cpu.py``); both builds keep one ``name``, as their
+    vectors are the same model's within the tested tolerance (so stored vectors stay valid).
     """
 
     name = "all-MiniLM-L6-v2-qint8"
     dim = 384
 
-    def __init__(self, max_length: int = 256, threads: int | None = None) -> None:
+    def __init__(self, max_length: int = 256, threads: int | None = None, model_file: str | None = None) -> None:
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - core dependencies
             raise MissingExtraError(f"the embedding model ({exc.name})", "") from None
-        model_path = _FILES / "model.onnx"
+        from .cpu import model_file as file_for_this_cpu
+
+        self.model_file = model_file or file_for_this_cpu()
+        model_path = _FILES / self.model_file
         if not model_path.exists():
             raise OftenaskedError(f"embedding model file missing: {model_path} (scripts/build_model.py builds it)")
         self.max_length = max_length
@@ -133,5 +142,14 @@ def default_embedder() -> MiniLM:
     return MiniLM(threads=int(threads) if threads.isdigit() and int(threads) > 0 else None)
 
 
-def model_sha256() -> str:
-    return _MODEL_SHA256
+def model_sha256(name: str = "model.onnx") -> str:
+    return _MODEL_SHA256[name]
+
+
+def embedder_named(name: str) -> Embedder:
+    """The embedder a setting names: ``minilm`` (the real model) or ``hash`` (fast, for tests)."""
+    if name in ("", "minilm"):
+        return default_embedder()
+    if name == "hash":
+        return HashEmbedder()
+    raise InputError(f"unknown embedder {name!r}: choose minilm or hash")

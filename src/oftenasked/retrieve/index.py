@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..store import Store
+from ..store import search_rows as rows
 from . import cache
 from .coarse import CoarseIndex, basis_for
 from .embed import Embedder
@@ -137,7 +138,7 @@ class SearchIndex:
             if coarse or (coarse is None and n >= COARSE_MIN_PAIRS):
                 q, a = self.questions.vectors, self.answers.vectors
                 assert isinstance(q, np.ndarray) and isinstance(a, np.ndarray)  # in memory on this path
-                basis = basis_for(q, a)
+                basis = cache.derived(folder, expected, "coarse_basis.npy", lambda: basis_for(q, a))
                 self.coarse = (CoarseIndex(q, basis), CoarseIndex(a, basis))
         self.q_ordinals = np.asarray(data.q_ordinals)
         """Which phrasing of its pair each question text is (0: the question, then each alternate)."""
@@ -285,13 +286,6 @@ def _want_ann(n_pairs: int) -> bool:
 
 
 # -- building, saving, loading ------------------------------------------------------------
-_SELECT = (
-    "SELECT t.pair_rowid, t.ordinal, t.text, v.vector, t.text_hash FROM texts t"
-    " LEFT JOIN vectors v ON v.model = ? AND v.text_hash = t.text_hash"
-    " WHERE t.kind = ? ORDER BY t.pair_rowid, t.ordinal"
-)
-
-
 def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], list[str]]]:
     """Every text's vector, grouped by pair, and the two BM25 fields; one consistent snapshot.
 
@@ -299,25 +293,21 @@ def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], lis
     and the field texts, not every row as Python objects. Vectors missing for this model
     (another model, a cleared cache) are embedded once and stored.
     """
-    db = store.db
-    own = not db.in_transaction
-    if own:
-        db.execute("BEGIN")
-    try:
-        pair_rowids = [r for (r,) in db.execute("SELECT DISTINCT pair_rowid FROM texts ORDER BY pair_rowid")]
+    with store.snapshot() as db:
+        pair_rowids = rows.text_pair_rowids(db)
         position = {rowid: i for i, rowid in enumerate(pair_rowids)}
         n = len(pair_rowids)
         arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         fields: list[list[str]] = []
         todo: dict[str, list[tuple[int, str, str]]] = {"q": [], "a": []}
         for kind in ("q", "a"):
-            count = db.execute("SELECT count(*) FROM texts WHERE kind = ?", (kind,)).fetchone()[0]
+            count = rows.text_count(db, kind)
             vectors = np.zeros((count, embedder.dim), dtype=np.float16)
             owners = np.zeros(count, dtype=np.int64)
             ordinals = np.zeros(count, dtype=np.int32)
             field: list[list[str]] = [[] for _ in range(n)]
             i = -1
-            for i, (rowid, ordinal, text, blob, text_hash) in enumerate(db.execute(_SELECT, (embedder.name, kind))):
+            for i, (rowid, ordinal, text, blob, text_hash) in enumerate(rows.texts_with_vectors(db, embedder.name, kind)):
                 at = position[rowid]
                 owners[i], ordinals[i] = at, ordinal
                 field[at].append(text)
@@ -329,7 +319,7 @@ def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], lis
                 raise RuntimeError("the texts changed while the index was read")
             if kind == "a":
                 # BM25 reads each whole answer, without the question that leads each embedded passage.
-                answers = [a for (a,) in db.execute("SELECT answer FROM pairs ORDER BY rowid")]
+                answers = rows.answers_in_order(db)
                 if len(answers) != n:
                     raise RuntimeError("every pair must have its texts")
                 fields.append(answers)
@@ -337,9 +327,6 @@ def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], lis
                 fields.append([" ".join(parts) for parts in field])
             del field
             arrays[kind] = (vectors, owners, ordinals)
-    finally:
-        if own:
-            db.execute("COMMIT")
     missing: dict[str, np.ndarray] = {}
     for kind, items in todo.items():
         if items:

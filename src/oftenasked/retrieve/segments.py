@@ -61,25 +61,18 @@ class _Stacked:
 
 def _hashes(store: Store) -> tuple[int, dict[int, str]]:
     """The generation and every pair's content hash, read in one snapshot."""
-    db = store.db
-    own = not db.in_transaction
-    if own:
-        db.execute("BEGIN")
-    try:
+    with store.snapshot() as db:
         generation = store.generation()
         hashes = {int(r): str(h) for r, h in db.execute("SELECT rowid, content_hash FROM pairs")}
-    finally:
-        if own:
-            db.execute("COMMIT")
     return generation, hashes
 
 
 def _copy_pairs(store: Store, rowids: Sequence[int], model: str) -> Store:
     """An in-memory store holding only these pairs (rowids kept), their sources, texts and vectors."""
     memory = Store(":memory:")
-    src, dst = store.db, memory.db
+    dst = memory.db
     wanted = list(rowids)
-    with memory.transaction():
+    with store.snapshot() as src, memory.transaction():
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))

@@ -67,7 +67,26 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_pair ON feedback(pair_id);
     """,
-    # 3: learning from use. An opaque session id on logged questions and feedback (only when the
+    # 3: the generation counter is bumped by the database itself on every change to what is searched
+    # and shown (pairs, their texts, a source's origin), whoever makes it: this library, another process,
+    # or the sqlite3 shell. Derived state (the search index, cached pairs) compares it to know it is stale.
+    """
+    CREATE TRIGGER pairs_insert_generation AFTER INSERT ON pairs
+    BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+    CREATE TRIGGER pairs_update_generation AFTER UPDATE ON pairs
+    BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+    CREATE TRIGGER pairs_delete_generation AFTER DELETE ON pairs
+    BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+    CREATE TRIGGER texts_insert_generation AFTER INSERT ON texts
+    BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+    CREATE TRIGGER texts_update_generation AFTER UPDATE ON texts
+    BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+    CREATE TRIGGER texts_delete_generation AFTER DELETE ON texts
+    BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+    CREATE TRIGGER sources_origin_generation AFTER UPDATE OF origin ON sources
+    BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+    """,
+    # 4: learning from use. An opaque session id on logged questions and feedback (only when the
     # caller passes one: never an IP address or a user id), and whether feedback came from the
     # editor (the CLI, on the file itself); vectors of logged questions, so that
     # grouping them by meaning does not embed a question twice; and suggestions for the editor,

@@ -40,16 +40,32 @@ def translate_ddl(statement: str) -> str:
     s = re.sub(r"\bINTEGER\b", "BIGINT", s)
     s = re.sub(r"\bBLOB\b", "BYTEA", s)
     s = re.sub(r"\bREAL\b", "DOUBLE PRECISION", s)
-    return re.sub(r"\)\s*WITHOUT ROWID\s*$", ")", s)
+    return re.sub(r"\)\s*WITHOUT ROWID\s*(;?)\s*$", r")\1", s)
 
 
 def translate(sql: str, with_params: bool = True) -> str:
     """A statement in the sqlite3 dialect used across oftenasked, for psycopg."""
     s = sql.replace("%", "%%").replace("?", "%s") if with_params else sql
+    s = re.sub(r"\bIS NOT (%s|\?)", r"IS DISTINCT FROM \1", s)  # SQLite's IS NOT compares values too
     if re.match(r"\s*INSERT OR IGNORE INTO\b", s, re.IGNORECASE):
         s = re.sub(r"INSERT OR IGNORE INTO", "INSERT INTO", s, count=1, flags=re.IGNORECASE) + " ON CONFLICT DO NOTHING"
     return s
 
+
+GENERATION_MIGRATION = 2
+"""The index of the migration whose SQLite triggers bump the generation: PostgreSQL says it as below."""
+_GENERATION_TRIGGERS = (
+    # One function for every table (once per statement: any increase marks derived state stale).
+    # The change is announced once per write transaction, on commit (PostgresStore.transaction).
+    "CREATE OR REPLACE FUNCTION oftenasked_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " UPDATE meta SET value = (CAST(value AS BIGINT) + 1)::text WHERE key = 'generation'; RETURN NULL; END $$",
+    "CREATE TRIGGER pairs_generation AFTER INSERT OR UPDATE OR DELETE ON pairs"
+    " FOR EACH STATEMENT EXECUTE FUNCTION oftenasked_bump_generation()",
+    "CREATE TRIGGER texts_generation AFTER INSERT OR UPDATE OR DELETE ON texts"
+    " FOR EACH STATEMENT EXECUTE FUNCTION oftenasked_bump_generation()",
+    "CREATE TRIGGER sources_origin_generation AFTER UPDATE OF origin ON sources"
+    " FOR EACH STATEMENT EXECUTE FUNCTION oftenasked_bump_generation()",
+)
 
 # SQLite sums booleans (``sum(answered = 0)``); PostgreSQL learns to, so that the same queries run on both.
 _COMPAT = (
@@ -111,6 +127,14 @@ class PostgresStore(Store):
     def __init__(self, url: str, *, readonly: bool = False) -> None:  # the SQLite store's setup is not run
         self.path = url
         self.readonly = readonly
+        # The SQLite store's concurrency, on one connection: every thread reads through it (the
+        # "shared" case), and a snapshot or a write holds ``write_lock`` while it is open on it.
+        self.write_lock = threading.RLock()
+        self._writer: int | None = None
+        self._local = threading.local()
+        self._readers = []
+        self._readers_lock = threading.Lock()
+        self._shared = True
         self.pg = Connection(url)
         self.db = self.pg  # type: ignore[assignment]  # speaks sqlite3's dialect to PostgreSQL
         if not readonly:
@@ -130,8 +154,12 @@ class PostgresStore(Store):
             for statement in _COMPAT:
                 self.pg.raw.execute(statement)
             for number in range(version, len(MIGRATIONS)):
-                for statement in _split_sql(MIGRATIONS[number]):
-                    self.pg.raw.execute(translate_ddl(statement))
+                if number == GENERATION_MIGRATION:
+                    for statement in _GENERATION_TRIGGERS:
+                        self.pg.raw.execute(statement)
+                else:
+                    for statement in _split_sql(MIGRATIONS[number]):
+                        self.pg.raw.execute(translate_ddl(statement))
                 self.db.execute("UPDATE oftenasked_schema SET version = ?", (number + 1,))
 
     @property
@@ -139,21 +167,54 @@ class PostgresStore(Store):
         return int(self.db.execute("SELECT version FROM oftenasked_schema").fetchone()[0])
 
     @contextmanager
+    def snapshot(self) -> Iterator[Any]:
+        """Reads that must agree: one REPEATABLE READ transaction on the one connection, which no
+        other thread uses meanwhile (a snapshot holds the connection, as a write does)."""
+        with self.write_lock:
+            if self.db.in_transaction:  # inside a write, or an outer snapshot: already consistent
+                yield self.db
+                return
+            self.db.execute("BEGIN")
+            try:
+                yield self.db
+            finally:
+                self.db.execute("COMMIT")
+
+    @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """All-or-nothing, one writer at a time: on any exception the knowledge base stays as it was."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        """All-or-nothing, one writer at a time (in this process: ``write_lock``; across processes:
+        the advisory lock); a transaction opened inside another joins it."""
+        with self.write_lock:
+            if self._writer == threading.get_ident():
+                yield self.db
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            self._writer = threading.get_ident()
+            try:
+                before = self._generation_now()
+                yield self.db
+                after = self._generation_now()
+                if after is not None and after != before:  # sent on commit, to every listening server
+                    self.db.execute(f"NOTIFY {CHANNEL}, '{after}'")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            else:
+                self.db.execute("COMMIT")
+            finally:
+                self._writer = None
+
+    def _generation_now(self) -> int | None:
+        """The generation as this transaction sees it (None before the first migration made meta)."""
+        exists = self.db.execute("SELECT to_regclass('meta')").fetchone()[0]
+        if exists is None:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return None if row is None else int(row[0])
 
     def bump_generation(self) -> None:
-        row = self.db.execute(
-            "UPDATE meta SET value = (CAST(value AS BIGINT) + 1)::text WHERE key = 'generation' RETURNING value"
-        ).fetchone()
-        self.db.execute(f"NOTIFY {CHANNEL}, '{int(row[0])}'")  # sent on commit, to every listening server
+        """Mark derived state stale by hand (the triggers do it for every change; the write's commit announces it)."""
+        self.db.execute("UPDATE meta SET value = (CAST(value AS BIGINT) + 1)::text WHERE key = 'generation'")
 
     def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         self.db.executemany(
