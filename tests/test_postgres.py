@@ -14,6 +14,7 @@ from oftenasked import KnowledgeBase
 from oftenasked.cli import cli
 from oftenasked.errors import IngestError, NotFoundError
 from oftenasked.retrieve.embed import HashEmbedder
+from oftenasked.settings import Settings
 from oftenasked.store import Store, open_store
 from oftenasked.store.migrations import MIGRATIONS
 
@@ -139,3 +140,23 @@ def test_sqlite_is_still_the_default(tmp_path: Path) -> None:
     store = open_store(tmp_path / "kb.sqlite")
     assert isinstance(store.db, sqlite3.Connection)
     store.close()
+
+
+def test_learning_from_use_runs_on_postgres(pg_url: str) -> None:
+    settings = Settings(suggestion_sessions=1, demand_min=1)
+    with KnowledgeBase(open_store(pg_url), embedder=HashEmbedder(), settings=settings) as kb:
+        kb.ingest([SEED])
+        first, second = kb.pairs()[0], kb.pairs()[1]
+        for session in ("a", "b", "c"):
+            kb.ask(first.question, session=session)
+            kb.ask("zzz qqq unanswerable xyzzy", session=session)
+        kb.record_feedback(first.question, first.id, helpful=False, better_id=second.id, session="a")
+        assert len(kb.query_log(since="7d")) == 6
+        assert kb.often() and kb.gaps()
+        made = kb.suggestions()
+        assert made and all(s.status == "open" for s in made)
+        assert kb.accept(made[0].id).status == "accepted"
+        assert kb.revert(made[0].id).status == "reverted"
+        assert len(kb.suggestions(status=None)) >= len(made)
+        assert kb.related(first.question)
+        assert kb.forget_query_log() == 6

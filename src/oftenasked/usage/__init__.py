@@ -1,8 +1,11 @@
 """Learning from use: the query log (what is really asked), feedback on answers, and what they teach.
 
-All of it lives in the knowledge base's SQLite file (migrations 2 and 3), holds no personal data
-(redact.py) and is written through the KnowledgeBase, which serialises writes on its lock; rows
-older than the ``retention_days`` setting are deleted as new ones are written (``prune``):
+All of it lives in the knowledge base (migrations 2 and 4), holds no personal data (redact.py) and
+is written through the KnowledgeBase on the store's write connection, under its write lock (the SQL
+is still here, not yet in store/); rows older than the ``retention_days`` setting are deleted as new
+ones are written (``prune``):
+
+* batch.py: the query log taken at once and written by its own thread; stats.py: what ``stats`` reports
 
 * querylog.py, feedback.py: writing the log and feedback; log.py: reading and emptying the log
 * needs.py: logged questions grouped by meaning (``often``); gaps.py: needs answered badly

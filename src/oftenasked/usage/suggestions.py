@@ -156,7 +156,8 @@ def propose(db: sqlite3.Connection, embedder: Embedder, known: dict[str, set[str
                 "INSERT OR IGNORE INTO suggestions(kind, pair_id, question, key, evidence, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)", (kind, pair_id, question, key, json.dumps(evidence), _now()))
             if cursor.rowcount:
-                new.append(int(cursor.lastrowid or 0))
+                # (its id by its key: PostgreSQL's cursor has no lastrowid)
+                new.append(int(db.execute("SELECT id FROM suggestions WHERE key = ?", (key,)).fetchone()[0]))
             else:
                 db.execute("UPDATE suggestions SET evidence = ? WHERE key = ? AND status = 'open'",
                            (json.dumps(evidence), key))
@@ -177,8 +178,10 @@ def _row(row: tuple[Any, ...]) -> Suggestion:
 
 def listing(db: sqlite3.Connection, status: str | None = "open") -> list[Suggestion]:
     """Suggestions with ``status`` (None: all), oldest first."""
-    rows = db.execute(f"SELECT {_COLUMNS} FROM suggestions WHERE ? IS NULL OR status = ? ORDER BY id",
-                      (status, status)).fetchall()
+    if status is None:
+        rows = db.execute(f"SELECT {_COLUMNS} FROM suggestions ORDER BY id").fetchall()
+    else:
+        rows = db.execute(f"SELECT {_COLUMNS} FROM suggestions WHERE status = ? ORDER BY id", (status,)).fetchall()
     return [_row(r) for r in rows]
 
 
