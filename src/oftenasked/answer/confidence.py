@@ -14,8 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .background import Background
 
-def features(signals: dict[str, np.ndarray], fused: np.ndarray, questions: Sequence[str] | None = None) -> np.ndarray:
+
+def features(
+    signals: dict[str, np.ndarray],
+    fused: np.ndarray,
+    questions: Sequence[str] | None = None,
+    background: Background | None = None,
+) -> np.ndarray:
     """One row per hit (hits best first): the columns of :attr:`Calibration.FEATURES`.
 
     ``margin`` is a hit's fused score minus that of the best other hit with a different question
@@ -31,6 +38,7 @@ def features(signals: dict[str, np.ndarray], fused: np.ndarray, questions: Seque
                 margin[i] = fused[i] - fused[j]
                 break
     question, answer = signals["question"], signals["answer"]
+    bg = background or Background()
     return np.column_stack(
         [
             question,
@@ -40,6 +48,9 @@ def features(signals: dict[str, np.ndarray], fused: np.ndarray, questions: Seque
             fused,
             margin,
             np.maximum(question, answer),
+            fused - bg.fused,
+            question - bg.question,
+            answer - bg.answer,
         ]
     ).astype(np.float64)
 
@@ -55,7 +66,10 @@ class Calibration:
     bench/RESULTS.md for the starter questions.
     """
 
-    FEATURES = ("question", "answer", "lexical_question", "lexical_answer", "fused", "margin", "best")
+    FEATURES = (
+        "question", "answer", "lexical_question", "lexical_answer", "fused", "margin", "best",
+        "fused_over_background", "question_over_background", "answer_over_background",
+    )
 
     intercept: float = -11.332
     question: float = 5.673
@@ -65,6 +79,9 @@ class Calibration:
     fused: float = 3.439
     margin: float = 1.509
     best: float = 4.934
+    fused_over_background: float = 0.0
+    question_over_background: float = 0.0
+    answer_over_background: float = 0.0
 
     def from_features(self, x: np.ndarray) -> np.ndarray:
         coef = np.array([getattr(self, name) for name in self.FEATURES])
@@ -72,7 +89,11 @@ class Calibration:
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
     def probability(
-        self, signals: dict[str, np.ndarray], fused: np.ndarray, questions: Sequence[str] | None = None
+        self,
+        signals: dict[str, np.ndarray],
+        fused: np.ndarray,
+        questions: Sequence[str] | None = None,
+        background: Background | None = None,
     ) -> np.ndarray:
         """Confidence of each hit (hits best first, as :func:`features` expects them).
 
@@ -82,7 +103,7 @@ class Calibration:
         """
         if not len(fused):
             return np.zeros(0)
-        return np.minimum.accumulate(self.from_features(features(signals, fused, questions)))
+        return np.minimum.accumulate(self.from_features(features(signals, fused, questions, background)))
 
 
 DEFAULT = Calibration()

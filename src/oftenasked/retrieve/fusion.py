@@ -33,6 +33,27 @@ def scale_by_max(scores: np.ndarray) -> np.ndarray:
     return scores / top if top > 0 else np.zeros_like(scores)
 
 
+def bounded(scores: np.ndarray, bound: np.ndarray | float) -> np.ndarray:
+    """BM25 scores divided by the query's bound (``LexicalIndex.bound``): in [0, 1] whatever was searched."""
+    bound = np.asarray(bound, dtype=np.float64)
+    out = np.divide(scores, bound, out=np.zeros(np.broadcast(scores, bound).shape), where=bound > 0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def normalise(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The fused signals from the raw ones: cosines floored at 0, BM25 over its bound.
+
+    ``raw`` holds ``question`` and ``answer`` (cosines), ``bm25_question`` and ``bm25_answer``, and
+    ``bound_question`` and ``bound_answer`` (scalars or arrays broadcasting against the scores).
+    """
+    return {
+        "question": np.maximum(raw["question"], 0.0),
+        "answer": np.maximum(raw["answer"], 0.0),
+        "lexical_question": bounded(raw["bm25_question"], raw["bound_question"]),
+        "lexical_answer": bounded(raw["bm25_answer"], raw["bound_answer"]),
+    }
+
+
 def convex(signals: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
     """Weighted sum of the signals: the ranking score of every pair."""
     return (

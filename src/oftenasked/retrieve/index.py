@@ -28,7 +28,7 @@ from ..store import Store
 from . import cache
 from .coarse import CoarseIndex, basis_for
 from .embed import Embedder
-from .fusion import Weights, convex, scale_by_max
+from .fusion import Weights, convex, normalise
 from .lexical import LexicalIndex
 from .semantic import FirstVectors, VectorIndex
 from .threads import one_blas_thread
@@ -166,12 +166,16 @@ class SearchIndex:
             return self._search_candidates(query, vector, k, weights, None)
         question, q_text_scores = self.questions.pair_scores(vector)
         answer, _ = self.answers.pair_scores(vector)
-        signals = {
-            "question": np.maximum(question, 0.0),
-            "answer": np.maximum(answer, 0.0),
-            "lexical_question": scale_by_max(self.lexical_questions.scores(query, fast=True)),
-            "lexical_answer": scale_by_max(self.lexical_answers.scores(query, fast=True)),
-        }
+        lexical = self._lexical(query)
+        signals = normalise(
+            {
+                "question": question,
+                "answer": answer,
+                "bm25_question": lexical[0],
+                "bm25_answer": lexical[1],
+                **self._bounds(query),
+            }
+        )
         fused = convex(signals, weights)
         if mask is not None:
             fused = np.where(mask, fused, -np.inf)
@@ -235,14 +239,11 @@ class SearchIndex:
             lexical = [field.scores_at(i, pool) for field, i in zip(fields, ids)]
         question, q_arg = self.questions.scores_for(pool, vector)
         answer, _ = self.answers.scores_for(pool, vector)
-        signals = {
-            "question": np.maximum(question, 0.0),
-            "answer": np.maximum(answer, 0.0),
-            # Scaled by the best score among the candidates (exact search: among all pairs); the
-            # candidates hold the BM25 leaders, so the best pair is almost always among them.
-            "lexical_question": scale_by_max(lexical[0]),
-            "lexical_answer": scale_by_max(lexical[1]),
-        }
+        # BM25 over the query's bound, not over the best score among the pairs searched: the same
+        # pair gets the same signals on every path, and whatever else the knowledge base holds.
+        signals = normalise(
+            {"question": question, "answer": answer, "bm25_question": lexical[0], "bm25_answer": lexical[1], **self._bounds(query)}
+        )
         fused = convex(signals, weights)
         k = min(k, len(pool))
         if k <= 0:
@@ -256,6 +257,11 @@ class SearchIndex:
             matched_text=q_arg[at],
         )
 
+    def _bounds(self, query: str) -> dict[str, np.ndarray]:
+        return {
+            "bound_question": np.float64(self.lexical_questions.bound(query)),
+            "bound_answer": np.float64(self.lexical_answers.bound(query)),
+        }
 
     def _lexical(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         return self.lexical_questions.scores(query, fast=True), self.lexical_answers.scores(query, fast=True)
