@@ -15,9 +15,13 @@ from typing import Any
 import click
 
 from . import settings as settings_mod
-from .errors import OftenaskedError
+from .errors import IngestError, OftenaskedError
 from .ingest import READERS
+from .ingest import crawl as crawl_mod
+from .ingest.fetch import is_url
+from .ingest.sources import read_stream
 from .kb import KnowledgeBase
+from .models import SourceReport
 
 KB_OPTION = click.option(
     "--kb", "kb_path", envvar="OFTENASKED_KB", default=None, metavar="FILE",
@@ -58,6 +62,9 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @KB_OPTION
 @click.option("--all-or-nothing", is_flag=True, help="Ingest nothing if any source fails.")
+@click.option("--strict", is_flag=True,
+              help="A record that cannot be used (an empty answer, no question and no title) fails its source"
+                   " instead of being skipped and reported.")
 @click.option("--report", is_flag=True, help="List every pair kept and every block dropped, with the reason.")
 @click.option("--include", multiple=True, metavar="GLOB", help="In folders, read only files matching GLOB (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="In folders, skip files matching GLOB (repeatable).")
@@ -65,13 +72,33 @@ def cli() -> None:
               help="Read every source in this format instead of detecting it (useful with '-').")
 @click.option("--name", "stdin_name", default="<stdin>", show_default=True, metavar="NAME",
               help="The source name of standard input; ingesting the same name again replaces its pairs.")
+@click.option("--crawl", is_flag=True,
+              help="For each URL, ingest its site: the pages its sitemap.xml lists (else the same-host links,"
+                   " followed), as robots.txt allows, on that host only.")
+@click.option("--max-pages", default=crawl_mod.MAX_PAGES, show_default=True, type=click.IntRange(1, 10_000),
+              help="With --crawl: at most this many pages per site.")
+@click.option("--max-depth", default=crawl_mod.MAX_DEPTH, show_default=True, type=click.IntRange(0, 20),
+              help="With --crawl: follow links at most this many steps from the URL.")
+@click.option("--delay", default=crawl_mod.DELAY_S, show_default=True, type=click.FloatRange(0, 60),
+              help="With --crawl: seconds to wait between requests (robots.txt's Crawl-delay if longer).")
 @JSON_OPTION
 @_errors_to_clicks
 def ingest(
-    paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, report: bool, include: tuple[str, ...],
-    exclude: tuple[str, ...], fmt: str | None, stdin_name: str, as_json: bool,
+    paths: tuple[str, ...], kb_path: str | None, all_or_nothing: bool, strict: bool, report: bool,
+    include: tuple[str, ...], exclude: tuple[str, ...], fmt: str | None, stdin_name: str, crawl: bool,
+    max_pages: int, max_depth: int, delay: float, as_json: bool,
 ) -> None:
-    """Ingest FAQ files, folders, globs or http(s) URLs (PATH '-' reads standard input)."""
+    """Ingest FAQ files, folders, globs or http(s) URLs (PATH '-' reads standard input).
+
+    Formats: text, HTML, Markdown, CSV/TSV, JSON, JSON Lines, MedQuAD XML, and (with the documents
+    extra) PDF, Word (DOCX) and Excel (XLSX).
+    """
+    crawled: list[tuple[str, crawl_mod.CrawlResult]] = []
+    if crawl:
+        not_urls = [p for p in paths if not is_url(p)]
+        if not_urls:
+            raise click.UsageError(f"--crawl needs http(s) URLs, not {not_urls[0]!r}")
+        crawled = [(url, crawl_mod.crawl(url, max_pages=max_pages, max_depth=max_depth, delay=delay)) for url in paths]
     with _open(kb_path, for_writing=True) as kb:
         bar: dict[str, Any] = {}
 
@@ -84,31 +111,49 @@ def ingest(
             bar["bar"].update(done - bar["done"])
             bar["done"] = done
 
-        if paths == ("-",):
-            result = kb.ingest_bytes(sys.stdin.buffer.read(), stdin_name, fmt=fmt)
+        if crawl:
+            pages: list[tuple[str, bytes | IngestError]] = [page for _, found in crawled for page in found.pages]
+            result = kb.ingest_sources(pages, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt, strict=strict)
+        elif paths == ("-",):
+            data = read_stream(sys.stdin.buffer, stdin_name)  # bounded: an endless stream is refused, not read
+            result = kb.ingest_bytes(data, stdin_name, fmt=fmt, strict=strict)
         else:
             result = kb.ingest(list(paths), all_or_nothing=all_or_nothing, progress=progress, include=include,
-                               exclude=exclude, fmt=fmt)
+                               exclude=exclude, fmt=fmt, strict=strict)
         if "bar" in bar:
             bar["bar"].render_finish()
+        # A crawled page with no FAQ on it (a category index, a contact page) is skipped, not a failure.
+        no_faq = {s.origin for s in result.sources if crawl and s.error and s.error.endswith(_NO_PAIRS)}
         if as_json:
-            data = result.to_dict() | {"kb": kb.path}
-            for src, out in zip(result.sources, data["sources"]) if report else ():
+            data_out = result.to_dict() | {"kb": kb.path}
+            for src, out in zip(result.sources, data_out["sources"]) if report else ():
                 status = {i: "added" for i in src.added} | {i: "changed" for i in src.changed}
                 rowids = (kb.store.rowid_of(i) for i in kb.store.source_hashes(src.origin))
                 out["pairs"] = [{"id": p.id, "position": p.position, "question": p.question,
                                  "status": status.get(p.id, "unchanged")}
                                 for p in sorted(kb.store.pairs([r for r in rowids if r]), key=lambda p: p.position)]
-            _echo_json(data)
+            if crawl:
+                data_out["crawl"] = [{"url": url, "sitemap": found.sitemap, "fetched": [o for o, _ in found.pages],
+                                      "skipped": [{"url": u, "reason": r} for u, r in found.skipped]
+                                      + [{"url": o, "reason": "no FAQ on the page"} for o in sorted(no_faq)]}
+                                     for url, found in crawled]
+            _echo_json(data_out)
         else:
+            for url, found in crawled:
+                via = f" (from {found.sitemap})" if found.sitemap else " (following links)"
+                click.echo(f"crawled {url}{via}: {len(found.pages)} pages fetched, {len(found.skipped)} skipped")
+                for skipped_url, reason in found.skipped if report else ():
+                    click.echo(f"  skipped {skipped_url} ({reason})")
             for src in result.sources:
+                if src.origin in no_faq:
+                    if report:
+                        click.echo(f"{src.origin}: skipped (no FAQ on the page)")
+                    continue
                 if src.error:
                     click.echo(f"error: {src.error}", err=True)
                     continue
-                click.echo(
-                    f"{src.origin}: {src.kept} pairs ({len(src.added)} added, {len(src.changed)} changed,"
-                    f" {len(src.removed)} removed, {src.unchanged} unchanged), {len(src.dropped)} blocks dropped"
-                )
+                click.echo(f"{src.origin}: {src.kept} pairs ({len(src.added)} added, {len(src.changed)} changed,"
+                           f" {len(src.removed)} removed, {src.unchanged} unchanged), {_dropped_summary(src)}")
                 if report:
                     status = {i: "added" for i in src.added} | {i: "changed" for i in src.changed}
                     rowids = (kb.store.rowid_of(i) for i in kb.store.source_hashes(src.origin))
@@ -118,8 +163,19 @@ def ingest(
                         line = f"line {d.line}: " if d.line else ""
                         click.echo(f"  dropped {line}{d.text!r} ({d.reason})")
             click.echo(f"{len(kb)} pairs in {kb.path}; {result.embedded} texts embedded")
-        if result.errors:
+        if any(s.error and s.origin not in no_faq for s in result.sources):
             sys.exit(1)
+
+
+_NO_PAIRS = ": no question-and-answer pairs found"
+
+
+def _dropped_summary(src: SourceReport) -> str:
+    """"5 blocks dropped (3 navigation, 2 cookie notice)": the count of each reason, most first."""
+    counts = src.dropped_by_reason
+    if not counts:
+        return "0 blocks dropped"
+    return f"{len(src.dropped)} blocks dropped (" + ", ".join(f"{n} {reason}" for reason, n in counts.items()) + ")"
 
 
 @cli.command()
@@ -181,6 +237,57 @@ def page(question: str, kb_path: str | None, fmt: str, top: int | None) -> None:
     with _open(kb_path) as kb:
         result = kb.page(question, related=top)
     click.echo({"md": result.to_markdown, "html": result.to_html, "json": result.to_json}[fmt]())
+
+
+@cli.command()
+@click.argument("outdir", type=click.Path(file_okay=False))
+@KB_OPTION
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where the site will be published (for canonical links and sitemap.xml).")
+@click.option("--title", default="Often asked", show_default=True, help="The site's name, on every page.")
+@click.option("--related", "top", default=None, type=click.IntRange(0, 50), help="Related questions per page.")
+@click.option("--no-search", is_flag=True, help="Leave out the search box (no Pagefind index).")
+@JSON_OPTION
+@_errors_to_clicks
+def site(
+    outdir: str, kb_path: str | None, base_url: str | None, title: str, top: int | None, no_search: bool, as_json: bool
+) -> None:
+    """Write a static "Often asked" site to OUTDIR; run again to update it (needs: pip install 'oftenasked[site]')."""
+    from .publish import build_site
+
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if as_json or not sys.stderr.isatty():
+            return
+        if bars.get("stage") != stage:
+            if "bar" in bars:
+                bars["bar"].render_finish()
+            bars.update(stage=stage, done=0, bar=click.progressbar(length=total, label=f"{stage:<27}", file=sys.stderr))
+        bars["bar"].update(done - bars["done"])
+        bars["done"] = done
+
+    with _open(kb_path) as kb:
+        result = build_site(kb, outdir, base_url=base_url, title=title, related=top, search=not no_search,
+                            progress=progress)
+    if "bar" in bars:
+        bars["bar"].render_finish()
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    click.echo(
+        f"{result.folder}: {result.pages} pages for {result.pairs} pairs; {len(result.added)} files added,"
+        f" {len(result.changed)} changed, {len(result.removed)} removed, {result.unchanged} unchanged"
+        f" ({result.seconds:.1f} s)"
+    )
+    for label, paths in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
+        for path in paths[:20]:
+            click.echo(f"  {label:<8}{path}")
+        if len(paths) > 20:
+            click.echo(f"  ... and {len(paths) - 20} more {label}")
+    if not base_url:
+        click.echo("note: no --base-url, so no sitemap.xml and relative canonical links; give the address the"
+                   " site will have before publishing it", err=True)
 
 
 @cli.command()

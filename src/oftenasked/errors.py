@@ -6,6 +6,7 @@ errors at their edge without guessing::
     OftenaskedError (500)
     ├── InputError (400)            bad arguments: empty question, unknown format, bad filter
     │   └── IngestError (422)       a source that cannot be read; names the file and line or field
+    │       └── UnusableRecordError   a well-formed record that cannot be used (skipped, or an error with --strict)
     ├── NotFoundError (404)         a pair, source or knowledge base that does not exist
     └── MissingExtraError (500)     an optional dependency is not installed; says what to install
 """
@@ -45,6 +46,13 @@ class IngestError(InputError):
         self.line = line
         self.field = field
         self.problem = problem
+
+
+class UnusableRecordError(IngestError):
+    """A well-formed record that cannot be used (an empty answer, no question and no title).
+
+    Readers skip such a record and report it with its line; in strict mode it fails the source.
+    """
 
 
 class NotFoundError(OftenaskedError):

@@ -16,14 +16,13 @@ from typing import Literal
 
 import numpy as np
 
-from . import ingest as ingest_pkg
 from . import settings as settings_mod
 from . import usage
 from .answer import confidence
 from .answer.related import select_related
 from .errors import IngestError, InputError, NotFoundError
-from .ingest import expand_paths
-from .ingest.fetch import fetch, is_url
+from .ingest.fetch import is_url
+from .ingest.sources import collect
 from .models import Answer, Hit, IngestReport, Page, Pair, Related
 from .retrieve.embed import Embedder, default_embedder
 from .retrieve.fusion import Weights
@@ -144,11 +143,13 @@ class KnowledgeBase:
         include: Sequence[str] = (),
         exclude: Sequence[str] = (),
         fmt: str | None = None,
+        strict: bool = False,
     ) -> IngestReport:
         """Ingest files, folders, globs and http(s) URLs. Re-ingesting a source updates its pairs in place.
 
         In folders, ``include``/``exclude`` globs choose the files (by default: every FAQ format);
-        ``fmt`` names the reader for every source instead of detecting it.
+        ``fmt`` names the reader for every source instead of detecting it. A record that cannot be
+        used (an empty answer) is skipped and reported; with ``strict`` it fails its source.
 
         A source that cannot be read is reported (``report.errors``) and the others are still
         ingested; with ``all_or_nothing`` any error raises and nothing is written. Either way
@@ -156,32 +157,12 @@ class KnowledgeBase:
         """
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        sources: list[tuple[str, bytes | IngestError]] = []
-        for item in paths:
-            try:
-                if isinstance(item, str) and is_url(item):  # fetched; the URL is the origin
-                    sources.append((item, fetch(item).data))
-                    continue
-                for path in expand_paths([item], include=include, exclude=exclude):
-                    try:
-                        size = path.stat().st_size  # checked before reading: a huge file never fills memory
-                        if size > ingest_pkg.MAX_BYTES:
-                            raise IngestError(str(path), f"too large ({size} bytes; the limit is {ingest_pkg.MAX_BYTES})")
-                        sources.append((str(path.resolve()), path.read_bytes()))
-                    except OSError as exc:  # reported; the folder's other files still count
-                        error = IngestError(str(path), f"cannot be read ({exc.strerror})")
-                        if all_or_nothing:
-                            raise error from None
-                        sources.append((str(path), error))
-            except IngestError as exc:
-                if all_or_nothing:
-                    raise
-                sources.append((exc.source, exc))
-        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt)
+        sources = collect(paths, include=include, exclude=exclude, all_or_nothing=all_or_nothing)
+        return self.ingest_sources(sources, all_or_nothing=all_or_nothing, progress=progress, fmt=fmt, strict=strict)
 
-    def ingest_bytes(self, data: bytes, origin: str, fmt: str | None = None) -> IngestReport:
+    def ingest_bytes(self, data: bytes, origin: str, fmt: str | None = None, strict: bool = False) -> IngestReport:
         """Ingest one source given as bytes (an upload, standard input); ``origin`` names it."""
-        return self.ingest_sources([(origin, data)], all_or_nothing=True, fmt=fmt)
+        return self.ingest_sources([(origin, data)], all_or_nothing=True, fmt=fmt, strict=strict)
 
     def ingest_sources(
         self,
@@ -190,10 +171,11 @@ class KnowledgeBase:
         all_or_nothing: bool = False,
         fmt: str | None = None,
         progress: Progress | None = None,
+        strict: bool = False,
     ) -> IngestReport:
         """Ingest sources given as (origin, bytes) or (origin, the error that kept them from being read)."""
         writer = SourceWriter(self.store, self.embedder, self._lock)
-        return writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress)
+        return writer.write(sources, all_or_nothing=all_or_nothing, fmt=fmt, progress=progress, strict=strict)
 
     # -- reading ------------------------------------------------------------------------
     def pairs(self) -> list[Pair]:

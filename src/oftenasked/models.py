@@ -172,11 +172,21 @@ class SourceReport:
     dropped: tuple[Dropped, ...] = ()
     error: str | None = None
 
+    @property
+    def dropped_by_reason(self) -> dict[str, int]:
+        """How many blocks were dropped for each reason (the reason's words before any ":"), most first."""
+        counts: dict[str, int] = {}
+        for d in self.dropped:
+            key = d.reason.split(":", 1)[0].split(",", 1)[0].strip()
+            counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for key in ("added", "changed", "removed"):
             data[key] = list(data[key])
         data["dropped"] = [asdict(d) for d in self.dropped]
+        data["dropped_by_reason"] = self.dropped_by_reason
         return data
 
 

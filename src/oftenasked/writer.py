@@ -91,6 +91,7 @@ class SourceWriter:
         all_or_nothing: bool = False,
         fmt: str | None = None,
         progress: Progress | None = None,
+        strict: bool = False,
     ) -> IngestReport:
         planned: list[tuple[str, ReadResult, list[PairRow]]] = []
         failed: list[SourceReport] = []
@@ -102,7 +103,7 @@ class SourceWriter:
                     raise data
                 if not data:
                     raise IngestError(origin, "empty file, or it cannot be read")
-                result = read_source(data, origin, fmt)
+                result = read_source(data, origin, fmt, strict=strict)
                 if any(p.id is None for p in result.pairs):  # only pairs without a source id are merged
                     index = index or self._question_index(planned)
                     result = dedupe(result, origin, index)

@@ -32,6 +32,17 @@ LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(advertisement|sponsored( content)?)$", "advertisement"),
         (r"^(was|is|did) (this|the) (article|page|answer|information|post)\b.{0,30}\b(helpful|useful|answer your)",
          "feedback widget"),
+        (r"^(medical |legal |important )?disclaimer\s*[:.]", "disclaimer"),
+        (r"^(this|the) (article|page|post|content|information|site)( on this (page|site))? (is|are) (provided )?(for|not)"
+         r" (general )?(information(al)?|educational)( purposes)?( only)?\b", "disclaimer"),
+        (r"^(about the author|about the writer|meet the author)\s*:?$", "author box"),
+        # A byline names a person ("Reviewed by Dr. Ana Ruiz, sports physician"), not "reviewed by our team in 2 days".
+        (r"^(written|reviewed|medically reviewed|fact[- ]checked|edited) by:? (?-i:(Dr\.? |Prof\.? )?[A-Z][\w'-]+"
+         r"( [A-Z][\w.'-]+){1,3})(,[^.]{0,80})?\.?$", "author box"),
+        (r"^(book|schedule|get|start|claim|request|try) (a |an |your |our )?(free |no-obligation )?(consultation|demo|"
+         r"quote|trial|appointment|call|estimate)\b.{0,40}$", "call to action"),
+        (r"^(sign up|subscribe|register|join)( now| today| for free| for our newsletter| to our newsletter| free)\b.{0,40}$",
+         "call to action"),
         (r"^((still )?(have|got) (more |any |other |further )?questions|(more|other|any|further) questions|questions"
          r"|(still )?need (more |further )?help|can'?t find (the |your |an )?answer( you'?re looking for)?)\s*[?!.:]*$",
          "contact prompt"),

@@ -93,7 +93,7 @@ def _tag(node: object) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def _escape_block_start(line: str) -> str:
+def escape_block_start(line: str) -> str:
     """Keep a paragraph a paragraph: a leading '# ', '1. ' or '- ' would turn it into a heading or list."""
     match = _BLOCK_START.match(line)
     if not match:
@@ -266,8 +266,11 @@ class Converter:
             target = safe_link(el.get("href"), self.base)
             text = inner.strip()
             if target and text and "\n" not in text:
+                # Spaces inside the link's text stay, outside its brackets: "the<a> risks</a>" is "the [risks](...)".
+                lead = inner[: len(inner) - len(inner.lstrip())]
+                trail = inner[len(inner.rstrip()) :]
                 text = text.replace("[", "\\[").replace("]", "\\]")
-                return f"[{text}]({target})"
+                return f"{lead}[{text}]({target}){trail}"
             return inner
         return inner
 
@@ -290,7 +293,7 @@ class Converter:
             if glued and glued_reason:
                 self.dropped.append(Dropped(glued, glued_reason, line_number))
             if line:
-                kept.append(_escape_block_start(line))
+                kept.append(escape_block_start(line))
         return paragraphs
 
 

@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import IngestError
+from ..errors import IngestError, UnusableRecordError
 from .clean import clean_markdown, normalize
 from .convert import Converter, element_text, looks_like_html, plain_to_markdown
 from .jsonlines import read_jsonlines, record_to_pair
-from .records import RawPair, ReadResult
+from .records import QUESTION_FROM, RawPair, ReadResult, record_text
 
 MARKDOWN = "text/markdown"
 """``encodingFormat`` of answers whose text is Markdown (what ``oftenasked export --format jsonld`` writes)."""
@@ -178,6 +178,8 @@ def _aliases(record: Any) -> Any:
         if key is None:
             return record
         out[role] = out.pop(key)
+        if role == "question" and str(key).lower() in ("title", "name"):
+            out[QUESTION_FROM] = "title"  # a help article: its title stands in for the question, marked as such
     url = next((lowered[n] for n in ("url", "html_url", "link") if n in lowered), None)
     if "source" not in out and url is not None and isinstance(record[url], str):
         out["source"] = out.pop(url)
@@ -200,21 +202,24 @@ def _records(node: Any, path: str, topic: str | None) -> list[tuple[Any, str, st
             for r in _records(v, f"{path}.{k}" if path else str(k), name or topic)]
 
 
-def _pairs_of(items: list[Any], lines: list[int], origin: str, key: str | None) -> list[RawPair]:
-    pairs: list[RawPair] = []
+def _pairs_of(items: list[Any], lines: list[int], origin: str, key: str | None, title: str | None = None) -> ReadResult:
+    result = ReadResult(format="json", pairs=[], title=title)
     for index, record in enumerate(items):
         line = lines[index] if index < len(lines) else 0
         if isinstance(record, dict) and "question" not in record and isinstance(record.get("questions"), list):
             record = _qna_maker(record)
         record = _aliases(record)
         try:
-            pairs.append(record_to_pair(record, origin, line))
+            result.pairs.append(record_to_pair(record, origin, line))
         except IngestError as exc:
-            if line:
-                raise
             where = f"{key}[{index}]" if key else f"[{index}]"
-            raise IngestError(origin, exc.problem, field=f"{where}.{exc.field}" if exc.field else where) from None
-    return pairs
+            kind = UnusableRecordError if isinstance(exc, UnusableRecordError) else IngestError
+            error = exc if line else kind(origin, exc.problem, field=f"{where}.{exc.field}" if exc.field else where)
+            if not isinstance(error, UnusableRecordError):
+                raise error from None
+            text = record_text(record.get("question"), record.get("answer")) if isinstance(record, dict) else ""
+            result.skip(error, text)  # well-formed but of no use: skipped and reported (strict: an error)
+    return result
 
 
 def read_json(text: str, origin: str) -> ReadResult:
@@ -230,7 +235,7 @@ def read_json(text: str, origin: str) -> ReadResult:
         return ReadResult(format="json", pairs=faq_from_jsonld(data))
     if isinstance(data, list):
         start = text.find("[")
-        return ReadResult(format="json", pairs=_pairs_of(data, _item_lines(text, start), origin, None))
+        return _pairs_of(data, _item_lines(text, start), origin, None)
     if isinstance(data, dict):
         for key in _LIST_KEYS:
             if isinstance(data.get(key), list):
@@ -238,7 +243,7 @@ def read_json(text: str, origin: str) -> ReadResult:
                 start = text.find("[", marker) if marker >= 0 else -1
                 lines = _item_lines(text, start) if start >= 0 else []
                 title = data.get("title") if isinstance(data.get("title"), str) else None
-                return ReadResult(format="json", pairs=_pairs_of(data[key], lines, origin, key), title=title)
+                return _pairs_of(data[key], lines, origin, key, title)
         if "question" in data and "answer" in data:
             return ReadResult(format="json", pairs=[record_to_pair(data, origin, 1)])
         found = _records(data, "", None)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import IngestError
+from ..errors import IngestError, UnusableRecordError
+from .checks import bound_raw
 from .clean import clean_markdown, normalize
-from .records import RawPair, ReadResult
+from .records import QUESTION_FROM, RawPair, ReadResult, record_text
 
 _PAIR_FIELDS = {"id", "question", "answer", "source", "alternates", "metadata"}
 
@@ -31,15 +32,21 @@ def record_to_pair(record: Any, origin: str, line: int) -> RawPair:
     """Turn one decoded JSON object into a pair, naming the line and field of any problem."""
     if not isinstance(record, dict):
         raise IngestError(origin, "expected a JSON object with 'question' and 'answer'", line=line)
+    marks: dict[str, str] = {}
+    if not (isinstance(record.get("question"), str) and record["question"].strip()) and isinstance(
+            record.get("title"), str) and record["title"].strip():
+        # A help article or answer passage: its title stands in for the question, marked as such.
+        record = {k: v for k, v in record.items() if k not in ("question", "title")} | {"question": record["title"]}
+        marks[QUESTION_FROM] = "title"
     for name in ("question", "answer"):
         if name not in record:
             raise IngestError(origin, "missing", line=line, field=name)
     question = _one_line(_text(record["question"], origin, line, "question"))
-    answer = clean_markdown(_text(record["answer"], origin, line, "answer"))
+    answer = clean_markdown(bound_raw(_text(record["answer"], origin, line, "answer")))
     if not question:
-        raise IngestError(origin, "is empty", line=line, field="question")
+        raise UnusableRecordError(origin, "is empty (and there is no title)", line=line, field="question")
     if not answer:
-        raise IngestError(origin, "is empty", line=line, field="answer")
+        raise UnusableRecordError(origin, "is empty", line=line, field="answer")
     pair_id = record.get("id")
     if pair_id is not None and not isinstance(pair_id, (str, int)):
         raise IngestError(origin, "must be a string or a number", line=line, field="id")
@@ -55,6 +62,7 @@ def record_to_pair(record: Any, origin: str, line: int) -> RawPair:
         if value is None:
             continue
         metadata[str(key)] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    metadata.update(marks)
     return RawPair(
         question=question,
         answer=answer,
@@ -68,7 +76,7 @@ def record_to_pair(record: Any, origin: str, line: int) -> RawPair:
 
 def read_jsonlines(text: str, origin: str) -> ReadResult:
     """Read JSON Lines; blank lines are skipped, any malformed line fails the whole source."""
-    pairs: list[RawPair] = []
+    result = ReadResult(format="jsonl", pairs=[])
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -76,5 +84,8 @@ def read_jsonlines(text: str, origin: str) -> ReadResult:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise IngestError(origin, f"not valid JSON ({exc.msg}, column {exc.colno})", line=number) from None
-        pairs.append(record_to_pair(record, origin, number))
-    return ReadResult(format="jsonl", pairs=pairs)
+        try:
+            result.pairs.append(record_to_pair(record, origin, number))
+        except UnusableRecordError as exc:  # well-formed but of no use: skipped and reported (strict: an error)
+            result.skip(exc, record_text(record.get("question") or record.get("title"), record.get("answer")))
+    return result

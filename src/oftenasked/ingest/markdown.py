@@ -18,7 +18,7 @@ from ..models import Dropped
 from .clean import clean_markdown, clutter_reason, normalize
 from .convert import Converter, element_text
 from .plaintext import read_plaintext
-from .records import RawPair, ReadResult
+from .records import QUESTION_FROM, RawPair, ReadResult
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ATTRS = re.compile(r"\s*\{[#.][^}]*\}\s*$")  # "## Why? {#why}" (kramdown, Pandoc)
@@ -62,6 +62,35 @@ def _details(text: str) -> tuple[str, list[RawPair]]:
     return _DETAILS.sub(take, text), pairs
 
 
+def _plain_questions(lines: list[str]) -> set[int]:
+    """Line numbers of plain one-line paragraphs that ask, where the text marks no question otherwise
+    (documents typed without styles: "How many books can I borrow?" over its answer, under category
+    headings); empty when there are fewer than two, or fewer than the headings, bold and "Q:" lines that ask."""
+    found: set[int] = set()
+    marked = 0
+    fence = False
+    for number, raw in enumerate(lines, start=1):
+        if _FENCE.match(raw):
+            fence = not fence
+            continue
+        stripped = normalize(raw).strip()
+        if fence or not stripped:
+            continue
+        heading = _HEADING.match(stripped)
+        if heading:
+            marked += _plain(_ATTRS.sub("", heading.group(2))).endswith("?")
+            continue
+        if _BOLD_LINE.match(_LIST_MARK.sub("", stripped, count=1)) or _Q_LINE.match(stripped):
+            marked += 1
+            continue
+        before = lines[number - 2].strip() if number > 1 else ""
+        after = lines[number].strip() if number < len(lines) else ""
+        if (stripped.endswith(("?", "？", "؟")) and not before and len(stripped) <= _MAX_QUESTION
+                and not re.match(r"^(?:[-*+>|]|\d{1,9}[.)])\s", stripped) and not after.startswith(("-", "*", "|"))):
+            found.add(number)
+    return found if len(found) >= 2 and len(found) >= marked else set()
+
+
 def _faq_headings(lines: list[str]) -> set[int]:
     """Line numbers of headings that are questions because they sit under a "FAQ" heading with no "?" ones."""
     headings: list[tuple[int, int, str]] = []
@@ -94,7 +123,8 @@ def read_markdown(text: str, origin: str) -> ReadResult:
     """Read a Markdown FAQ. ``origin`` names the file for messages."""
     text, detail_pairs = _details(text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = text.split("\n")
-    faq_headings = _faq_headings(lines)
+    plain_questions = _plain_questions(lines)
+    faq_headings = set() if plain_questions else _faq_headings(lines)
     start = 0
     if lines and lines[0].strip() == "---":  # YAML front matter
         end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
@@ -149,6 +179,8 @@ def read_markdown(text: str, origin: str) -> ReadResult:
             question = (bold.group(2).strip(), 7, bold.group(3))
         elif q_line and len(_plain(q_line.group(1))) <= _MAX_QUESTION:
             question = (_plain(q_line.group(1)), 7, "")
+        elif number in plain_questions:
+            question = (stripped, 7, "")
         if question is not None:
             finish()
             draft = _Draft(question=question[0], level=question[1], line=number)
@@ -177,5 +209,47 @@ def read_markdown(text: str, origin: str) -> ReadResult:
         pairs = sorted(pairs + detail_pairs, key=lambda p: p.line or 0)
     if not pairs:
         fallback = read_plaintext(text, origin)
+        if len(fallback.pairs) < 2:
+            found = passages(lines, start, title)
+            if found and len(found) >= len(fallback.pairs):
+                return ReadResult(format="markdown", pairs=found, title=title)
         return ReadResult(format="markdown", pairs=fallback.pairs, dropped=fallback.dropped, title=fallback.title)
     return ReadResult(format="markdown", pairs=pairs, dropped=dropped, title=title)
+
+
+def passages(lines: list[str], start: int, title: str | None) -> list[RawPair]:
+    """A text with no questions at all, split at its headings: each heading stands in for a question
+    over the content under it (QnA Maker's rule for manuals), marked ``question_from: heading``; with no
+    headings but a title, the whole text is one passage under its title (``question_from: title``)."""
+    found: list[RawPair] = []
+    current: tuple[str, int] | None = None
+    body: list[str] = []
+    fence = False
+    titled = title is not None
+
+    def finish() -> None:
+        answer = clean_markdown(textwrap.dedent("\n".join(body)))
+        if answer and current is not None:
+            kind = "title" if current[0] == title and current[1] == 0 else "heading"
+            found.append(RawPair(question=current[0], answer=answer, line=current[1] or None,
+                                 metadata={QUESTION_FROM: kind}))
+
+    for number in range(start + 1, len(lines) + 1):
+        raw = lines[number - 1]
+        if _FENCE.match(raw):
+            fence = not fence
+        heading = None if fence else _HEADING.match(normalize(raw).strip())
+        if heading:
+            text = _plain(_ATTRS.sub("", heading.group(2)))
+            if titled and text == title and len(heading.group(1)) == 1 and current is None and not found:
+                current = (title, 0)  # the title heads the text before the first heading
+                continue
+            finish()
+            current, body = (text, number), []
+            continue
+        if current is None and raw.strip() and title:
+            current = (title, 0)
+        if not (current is None or clutter_reason(_plain(normalize(raw).strip()))):
+            body.append(raw)
+    finish()
+    return [p for p in found if len(p.question) <= _MAX_QUESTION]

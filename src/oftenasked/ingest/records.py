@@ -5,7 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from ..errors import UnusableRecordError
 from ..models import Dropped
+
+SKIPPED = "record skipped"
+"""The reason, in the report, of a well-formed record that could not be used."""
+QUESTION_FROM = "question_from"
+"""Metadata key of a pair whose question is not a question of the source but its title or heading."""
 
 
 @dataclass
@@ -33,6 +39,23 @@ class ReadResult:
     pairs: list[RawPair]
     dropped: list[Dropped] = field(default_factory=list)
     title: str | None = None
+    skipped: list[UnusableRecordError] = field(default_factory=list)
+    """Records that could not be used; each is in ``dropped`` too. In strict mode the first fails the source."""
+
+    def skip(self, error: UnusableRecordError, text: str = "") -> None:
+        """Leave out a record that cannot be used, and report it with its line."""
+        where = f", field {error.field!r}" if error.field else ""
+        self.skipped.append(error)
+        self.dropped.append(Dropped(text or error.problem, f"{SKIPPED}{where}: {error.problem}", error.line))
+
+
+def record_text(question: object, answer: object) -> str:
+    """What the report shows of a skipped record: its question, else the start of its answer."""
+    for value in (question, answer):
+        if isinstance(value, str) and value.strip():
+            text = " ".join(value.split())
+            return text if len(text) <= 80 else text[:79] + "…"
+    return "(empty record)"
 
 
 def stable_id(origin_name: str, question: str) -> str:

@@ -15,10 +15,11 @@ import io
 import json
 import re
 
-from ..errors import IngestError
+from ..errors import IngestError, UnusableRecordError
 from ..models import Dropped
+from .checks import bound_raw
 from .clean import clean_markdown, normalize
-from .records import RawPair, ReadResult
+from .records import QUESTION_FROM, RawPair, ReadResult, record_text
 from .sniff import header_names
 
 QNA_MAKER_COLUMNS = ("Question", "Answer", "Source", "Metadata", "SuggestedQuestions", "IsContextOnly", "Prompts",
@@ -130,6 +131,7 @@ def _rows(
     pairs: list[RawPair] = []
     dropped: list[Dropped] = []
     by_id: dict[str, RawPair] = {}
+    skipped: list[tuple[UnusableRecordError, str]] = []
     previous = 0
     first = True
     while True:
@@ -157,7 +159,12 @@ def _rows(
             raise IngestError(origin, f"expected {max(width, needed)} columns, found {len(cells)}", line=line)
         if len(cells) > max(width, needed) and any(c.strip() for c in cells[max(width, needed) :]):
             raise IngestError(origin, f"more cells ({len(cells)}) than the header has ({width})", line=line)
-        pair = _pair(cells, roles, names, origin, line)
+        try:
+            pair = _pair(cells, roles, names, origin, line)
+        except UnusableRecordError as exc:
+            by_role = {role: cells[i] for i, role in roles.items() if i < len(cells)}
+            skipped.append((exc, record_text(by_role.get("question"), by_role.get("answer"))))
+            continue
         if pair.id is not None and pair.id in by_id:
             main = by_id[pair.id]
             if pair.answer != main.answer:
@@ -168,7 +175,10 @@ def _rows(
         if pair.id is not None:
             by_id[pair.id] = pair
         pairs.append(pair)
-    return ReadResult(format=fmt, pairs=pairs, dropped=dropped)
+    result = ReadResult(format=fmt, pairs=pairs, dropped=dropped)
+    for error, shown in skipped:
+        result.skip(error, shown)
+    return result
 
 
 def _pair(cells: list[str], roles: dict[int, str], names: list[str], origin: str, line: int) -> RawPair:
@@ -187,10 +197,14 @@ def _pair(cells: list[str], roles: dict[int, str], names: list[str], origin: str
         elif cell.strip() and name:
             metadata[name] = cell.strip()
     question = normalize(values.get("question", "")).replace("\n", " ").strip()
-    answer = clean_markdown(values.get("answer", ""))
+    answer = clean_markdown(bound_raw(values.get("answer", "")))
+    title = next((v for k, v in metadata.items() if k.lower() == "title"), "")
+    if not question and title.strip():  # a help article: its title stands in for the question, marked as such
+        question = normalize(title).replace("\n", " ").strip()
+        metadata = {k: v for k, v in metadata.items() if k.lower() != "title"} | {QUESTION_FROM: "title"}
     for name, value in (("question", question), ("answer", answer)):
         if not value:
-            raise IngestError(origin, "is empty", line=line, field=name)
+            raise UnusableRecordError(origin, "is empty", line=line, field=name)
     if values.get("metadata", "").strip():
         metadata = split_metadata(values["metadata"]) | metadata
     if values.get("topic", "").strip():

@@ -1,7 +1,8 @@
 """Page chrome: the parts of a saved page that are not its FAQ, removed before reading and reported.
 
 Navigation, headers and footers, sidebars, cookie and consent banners, ad-blocker notices, share
-buttons, related-post lists, comment forms, feedback widgets and ads are recognised by tag, ARIA
+buttons, related-post lists, comment forms, feedback widgets, ads, pull quotes, disclaimers, author
+boxes and calls to action are recognised by tag, ARIA
 role, and class or id words; each removed subtree becomes a :class:`Dropped` with its reason and
 line. A block that holds the FAQ itself (details, accordions, FAQ classes, schema.org Questions), or
 most of the page's text, is never removed. Screen-reader-only text is left out too.
@@ -13,8 +14,8 @@ import re
 
 from lxml.etree import _Element
 
-from ..models import Dropped
-from .convert import CLAIMED, element_text
+from ...models import Dropped
+from ..convert import CLAIMED, element_text
 
 MAX_REPORTED = 300
 
@@ -31,6 +32,11 @@ _CLASS_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"ad|ads|advert|adverts|advertisement|adsbygoogle|adsense|sponsor|sponsored|dfp|ad-slot|adslot|"
          r"taboola|outbrain|promo", "advertisement"),
         (r"votes?|voting|feedback|helpful|was-this-helpful|article-rating", "feedback widget"),
+        (r"pull-?quote|wp-block-pullquote|blockquote-pull", "pull quote"),
+        (r"disclaimer|medical-disclaimer|legal-notice", "disclaimer"),
+        (r"author|author-box|author-bio|authorbox|about-author|about-the-author|byline|post-author|entry-author|"
+         r"writer-bio|bio-box", "author box"),
+        (r"cta|cta-box|cta-banner|call-to-action|btn-cta|cta-button|signup|sign-up|wp-block-buttons", "call to action"),
         (r"nav|navbar|navigation|menu|breadcrumbs?|sidebar|widget-area|skip-link|pagination|site-header|"
          r"site-footer|masthead|topbar|toc|newsletter|subscribe", "navigation"),
     )

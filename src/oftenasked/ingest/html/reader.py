@@ -11,10 +11,13 @@ Strategies, most explicit first; each claims the elements it used so that no pai
    none of those, plain paragraphs ending in "?").
 
 Before the visible strategies run, page chrome is removed and reported with a reason: navigation,
-headers and footers, sidebars, cookie notices, share buttons, related-post lists, comment forms and
-ads (``html_chrome``). The layouts live in ``html_layouts`` and ``html_headings``; this module
-parses, reads the structured layer and merges. The parser is lxml's (libxml2); nothing on the page
-is executed or fetched.
+headers and footers, sidebars, cookie notices, share buttons, related-post lists, comment forms,
+ads, pull quotes, disclaimers, author boxes and calls to action (``chrome``); toggles that are not
+questions are dropped by ``toggles``. Where the structured layer disagrees with what the page shows
+(an item holding several of its questions, fewer items), the page is followed and the disagreement
+reported. A page with no question at all is split at its headings into passages. The layouts live
+in ``layouts`` and ``headings``; this module parses, reads the structured layer and merges. The
+parser is lxml's (libxml2); nothing on the page is executed or fetched.
 """
 
 from __future__ import annotations
@@ -25,15 +28,15 @@ import re
 from lxml import html as lxml_html
 from lxml.etree import ParserError, _Element
 
-from ..errors import IngestError
-from ..models import Dropped
-from .convert import Converter, element_text
-from .dedupe import answer_key, question_key, same_answer
-from .html_chrome import strip_chrome
-from .html_headings import headings
-from .html_layouts import accordions, claim, clean_question, definition_lists, details, tables
-from .jsonfile import faq_from_jsonld
-from .records import RawPair, ReadResult
+from ...errors import IngestError
+from ...models import Dropped
+from ..convert import Converter, element_text
+from ..dedupe import answer_key, question_key, same_answer
+from ..jsonfile import faq_from_jsonld
+from ..records import RawPair, ReadResult
+from .chrome import strip_chrome
+from .headings import OUTSIDE, headings, passages
+from .layouts import accordions, claim, clean_question, definition_lists, details, tables
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
@@ -106,6 +109,40 @@ def _microdata(root: _Element, convert: Converter) -> list[RawPair]:
     return pairs
 
 
+# -- structured data against the page ----------------------------------------------------------
+DISAGREES = "structured data disagrees with the page"
+
+
+def _agree(structured: list[RawPair], visible: list[RawPair], dropped: list[Dropped]) -> list[RawPair]:
+    """The structured pairs to keep when the page shows its FAQ too: all of them when they agree with it;
+    when they don't (an item holding several of the page's questions, or fewer items than the page shows),
+    the page is followed, and the disagreement reported."""
+    if not structured or len(visible) < 2:
+        return structured
+    shown = {question_key(p.question) for p in visible}
+    if not shown & {question_key(p.question) for p in structured}:
+        return structured  # about something else (or worded apart): nothing to compare
+    kept: list[RawPair] = []
+    for pair in structured:
+        held = [p for p in visible if question_key(p.question) != question_key(pair.question)
+                and _plain_key(p.question) in _plain_key(pair.answer)]
+        if held:
+            dropped.append(Dropped(pair.question, f"{DISAGREES}: its item's answer holds {len(held)} other questions"
+                                   f" of the page ({held[0].question!r}...); the page's items are kept", pair.line))
+        else:
+            kept.append(pair)
+    missing = [p for p in visible if question_key(p.question) not in {question_key(k.question) for k in structured}]
+    if missing and len(structured) < len(visible) and len(kept) == len(structured):
+        dropped.append(Dropped(f"{len(structured)} structured items, {len(visible)} on the page",
+                               f"{DISAGREES}: the page shows {len(missing)} questions the structured data lacks"
+                               f" ({missing[0].question!r}...); the page's items are kept", structured[0].line))
+    return kept
+
+
+def _plain_key(text: str) -> str:
+    return " ".join(re.sub(r"[*_`\\[\]()#>]", " ", text).lower().split())
+
+
 # -- the reader -------------------------------------------------------------------------------
 def _title(root: _Element) -> str | None:
     for path in ("//h1", "//title"):
@@ -154,6 +191,7 @@ def read_html(text: str, origin: str) -> ReadResult:
     dropped.extend(outside)
     if all(pair.line for pair in found):
         found.sort(key=lambda pair: pair.line or 0)  # page order, whichever strategy found the pair
+    structured = _agree(structured, found, dropped)
     pairs: list[RawPair] = []
     seen: set[str] = set()
     given = [answer_key(p.answer) for p in structured]
@@ -165,4 +203,9 @@ def read_html(text: str, origin: str) -> ReadResult:
             continue  # the visible copy of a structured pair, worded differently
         seen.add(key)
         pairs.append(pair)
+    if not pairs:
+        # A help article or answer passage: no question anywhere, so its headings (else its title) stand in.
+        pairs = passages(root, convert, title)
+        if pairs:
+            dropped = [d for d in dropped if d.reason not in OUTSIDE]
     return ReadResult(format="html", pairs=pairs, dropped=dropped, title=title)

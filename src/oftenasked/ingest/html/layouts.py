@@ -10,13 +10,16 @@ counts them again.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from lxml.etree import _Element
 
-from .clean import normalize
-from .convert import CLAIMED, Converter, element_text
-from .html_chrome import class_text
-from .records import RawPair
+from ...models import Dropped
+from ..clean import normalize
+from ..convert import CLAIMED, Converter, element_text
+from ..records import RawPair
+from .chrome import class_text
+from .toggles import not_a_question
 
 MAX_QUESTION = 300
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -129,6 +132,16 @@ def accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawPa
         if any(_is_answer_class(d.get("class", "").lower()) for d in el.iterdescendants() if isinstance(d.tag, str)):
             continue  # a wrapper holding both question and answer
         question = clean_question(element_text(el))
+        holder = el.getparent()
+        item = holder if holder is not None and sum(1 for c in holder if isinstance(c.tag, str) and _is_title(c)) == 1 \
+            and holder.tag not in ("body", "main", "article") else el
+        reason = not_a_question(item, element_text(el), partial(_titles_beside, item, el))
+        if reason:
+            _drop(item, question, reason, convert)
+            target = _target(el, ids)
+            if target is not None:
+                claim(target)
+            continue
         answer_el = _target(el, ids)
         if answer_el is not None and not claimed(answer_el):
             answer, used = convert.elements([answer_el]), [el, answer_el]
@@ -139,6 +152,33 @@ def accordions(root: _Element, convert: Converter) -> list[tuple[_Element, RawPa
             found.append((el, RawPair(question=question, answer=answer, line=el.sourceline)))
             claim(*used)
     return found
+
+
+def _summaries(details: _Element) -> list[str]:
+    """The summaries of a ``<details>`` and of those beside it."""
+    return [element_text(s) for s in details.xpath("../details/summary")]
+
+
+def _titles_beside(item: _Element, title: _Element) -> list[str]:
+    """The titles of an accordion item and of the items beside it (at least its own)."""
+    group = item.getparent()
+    titles: list[str] = []
+    for child in group if group is not None else []:
+        if not isinstance(child.tag, str):
+            continue
+        found = child if _is_title(child) else next((d for d in child if isinstance(d.tag, str) and _is_title(d)), None)
+        if found is not None:
+            titles.append(element_text(found))
+    return titles or [element_text(title)]
+
+
+def _drop(el: _Element, title: str, reason: str, convert: Converter) -> None:
+    """Leave out a toggle that is not a question, and its content, with the reason in the report."""
+    convert.dropped.append(Dropped(title, reason, el.sourceline))
+    claim(el)
+    sibling = _next_element(el)
+    if el.tag != "details" and sibling is not None and _panel_class(sibling.get("class", "").lower()):
+        claim(sibling)
 
 
 def _answer_beside(el: _Element, convert: Converter) -> tuple[str, list[_Element]]:
@@ -177,6 +217,10 @@ def details(root: _Element, convert: Converter) -> list[tuple[_Element, RawPair]
         if summary is None or claimed(el):
             continue
         question = clean_question(element_text(summary))
+        reason = not_a_question(el, element_text(summary), partial(_summaries, el))
+        if reason:
+            _drop(el, question, reason, convert)
+            continue
         answer = clean_answer(convert.content(el, exclude=(summary,)))
         if question and answer:
             found.append((el, RawPair(question=question, answer=answer, line=el.sourceline)))
