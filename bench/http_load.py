@@ -36,6 +36,8 @@ class Level:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    cpu_seconds: float | None = None
+    """CPU time the server's processes used during the level (Linux), all of them together."""
 
     def row(self) -> str:
         done = len(self.latencies)
@@ -43,7 +45,31 @@ class Level:
         p50 = lat[len(lat) // 2] * 1000
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
         rate = done / self.seconds if self.seconds else 0.0
-        return f"{self.clients!s:>7}  {done:>8}  {self.errors:>6}  {rate:>9.1f}  {p50:>8.2f}  {p99:>8.2f}"
+        cpu = f"{self.cpu_seconds * 1000 / done:>8.2f}" if self.cpu_seconds is not None and done else "       -"
+        return f"{self.clients!s:>7}  {done:>8}  {self.errors:>6}  {rate:>9.1f}  {p50:>8.2f}  {p99:>8.2f}  {cpu}"
+
+
+def group_cpu_seconds(group: int) -> float | None:
+    """User + system CPU seconds of every live process in process group ``group`` (None off Linux).
+
+    CPU per request holds steady on a busy shared machine where requests/s swing with the
+    neighbours' load, so it is the fairer figure for comparing two servers there."""
+    total = 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == group:  # (fields from the state on: state, ppid, pgrp, ... utime=11, stime=12)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def questions_from(kb_path: str | None, limit: int, seed: int) -> list[str]:
@@ -221,12 +247,19 @@ def main() -> None:
         print(f"POST /ask on 127.0.0.1:{port}, {len(questions)} distinct questions, related={args.related}, "
               f"{os.cpu_count()} CPUs, {args.workers} server process(es), KB calls {calls}, "
               f"{'every question new' if args.unique else 'questions repeat'}")
-        print("clients  requests  errors      req/s   p50 ms   p99 ms")
+        print("clients  requests  errors      req/s   p50 ms   p99 ms  server CPU ms/req")
         for clients in (int(c) for c in args.clients.split(",")):
+            before = group_cpu_seconds(server.pid)
             level = asyncio.run(run_level(port, payloads, clients, args.requests, args.seconds, args.unique))
+            after = group_cpu_seconds(server.pid)
+            level.cpu_seconds = after - before if before is not None and after is not None else None
             print(level.row(), flush=True)
         for rate in (float(r) for r in args.rate.split(",") if r.strip()):
-            print(asyncio.run(run_paced(port, payloads, rate, args.seconds, args.unique)).row(), flush=True)
+            before = group_cpu_seconds(server.pid)
+            level = asyncio.run(run_paced(port, payloads, rate, args.seconds, args.unique))
+            after = group_cpu_seconds(server.pid)
+            level.cpu_seconds = after - before if before is not None and after is not None else None
+            print(level.row(), flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

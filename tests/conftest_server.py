@@ -15,6 +15,7 @@ import uvicorn
 
 from oftenasked import KnowledgeBase, Settings
 from oftenasked.api import ServerConfig, create_app
+from oftenasked.api.server import uvicorn_options
 from oftenasked.retrieve.embed import HashEmbedder
 from oftenasked.store import Store
 
@@ -82,7 +83,7 @@ def running_server(kb: KnowledgeBase, config: ServerConfig | None = None) -> Ite
     sock = free_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(create_app(kb, config), log_level="warning", access_log=False, ws="none", lifespan="off")
+        uvicorn.Config(create_app(kb, config), log_level="warning", ws="none", lifespan="off", **uvicorn_options(config))
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -266,7 +266,7 @@ def test_feedback_and_stats(client: httpx.Client) -> None:
     other = client.post("/feedback", json={"question": "reset?", "id": "reset", "better_id": "password-rules"})
     assert other.status_code == 201
     assert_error(client.post("/feedback", json={"question": "x", "id": "reset", "better_id": "nope"}), 404)
-    stats = client.get("/stats").json()
+    stats = client.get("/stats", headers=AUTH).json()
     assert stats["pairs"] == len(FAQ) + 1 and stats["sources"] == 1
     assert stats["questions_asked"] == 3 and stats["unanswered"] == 2
     assert stats["top_unanswered"][0]["count"] == 2
@@ -277,7 +277,7 @@ def test_query_log_opt_out(tmp_path: Path) -> None:
     kb = make_kb(tmp_path / "kb.sqlite", query_log=False)
     with running_server(kb) as running, httpx.Client(base_url=running.url) as c:
         c.post("/ask", json={"question": "How do I reset my password?"})
-        stats = c.get("/stats").json()
+        stats = c.get("/stats", headers=AUTH).json()
         assert stats["questions_asked"] == 0 and stats["query_log"] is False
     kb.close()
 
@@ -341,7 +341,7 @@ def test_repeated_questions_are_cached_until_a_write(client: httpx.Client) -> No
     assert after_edit["answers"][0]["answer"] == "In the **Billing** tab."
     client.post("/ingest", headers=AUTH, json={"pairs": [{"question": "Where do I find my invoice?",
                                                           "answer": "Duplicate.", "id": "invoice-2"}]})
-    assert client.get("/stats").json()["questions_asked"] == 3
+    assert client.get("/stats", headers=AUTH).json()["questions_asked"] == 3
 
 
 def test_the_bundled_starter_is_read_only(tmp_path: Path) -> None:

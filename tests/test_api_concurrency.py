@@ -81,7 +81,7 @@ def test_reads_stay_correct_while_writes_happen(tmp_path: Path) -> None:
             elif kind == 2:
                 r = c.post("/feedback", json={"question": "q", "id": "reset", "helpful": n % 2 == 0})
             elif kind == 3:
-                r = c.get("/stats")
+                r = c.get("/stats", headers=AUTH)
             else:
                 question = list(stable)[n % len(stable)]
                 r = c.post("/ask", json={"question": question})
@@ -92,7 +92,7 @@ def test_reads_stay_correct_while_writes_happen(tmp_path: Path) -> None:
 
         hammer(running.url, clients=16, rounds=8, work=work)
         with httpx.Client(base_url=running.url) as c:
-            stats = c.get("/stats").json()
+            stats = c.get("/stats", headers=AUTH).json()
             assert stats["sources"] == 4 and stats["feedback"]["helpful"] + stats["feedback"]["not_helpful"] == 16
             assert c.get("/pairs/invoice").json()["answer"].startswith("Under Billing (edit ")
     kb.close()

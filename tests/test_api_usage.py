@@ -162,3 +162,45 @@ def test_logged_questions_are_written_in_batches_and_on_close(tmp_path: Path) ->
     kb.close()  # and what is pending when the knowledge base closes
     assert other.execute("SELECT count(*) FROM queries").fetchone()[0] == 4
     other.close()
+
+
+def test_retention_deletes_old_log_and_feedback_rows(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    assert kb.settings.retention_days == 90  # the default
+    db = kb.store.db
+    db.execute("INSERT INTO queries(asked_at, question, answer_id, confidence, answered)"
+               " VALUES ('2020-01-01T00:00:00+00:00', 'an old question', NULL, NULL, 0)")
+    db.execute("INSERT INTO feedback(given_at, question, pair_id, helpful, better_id)"
+               " VALUES ('2020-01-01T00:00:00+00:00', 'an old question', 'reset', 1, NULL)")
+    kb.record_query(kb.ask("How do I reset my password?"))
+    kb.flush_query_log()  # writing new rows deletes those past the retention period
+    assert [q for (q,) in db.execute("SELECT question FROM queries")] == ["How do I reset my password?"]
+    kb.record_feedback("How do I reset my password?", "reset", helpful=True)
+    assert [q for (q,) in db.execute("SELECT question FROM feedback")] == ["How do I reset my password?"]
+    kb.close()
+
+
+def test_retention_zero_keeps_everything(tmp_path: Path) -> None:
+    from oftenasked import usage
+
+    kb = make_kb(tmp_path / "kb.sqlite")
+    kb.store.db.execute("INSERT INTO queries(asked_at, question, answer_id, confidence, answered)"
+                        " VALUES ('2020-01-01T00:00:00+00:00', 'old', NULL, NULL, 0)")
+    assert usage.prune(kb.store.db, 0) == 0 and usage.prune(kb.store.db, 90) == 1
+    kb.close()
+
+
+def test_with_the_log_off_feedback_does_not_keep_the_question(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite", query_log=False)
+    kb.record_feedback("my name is Jane Doe, how do I reset my password?", "reset", helpful=False)
+    rows = kb.store.db.execute("SELECT question, pair_id, helpful FROM feedback").fetchall()
+    assert rows == [("", "reset", 0)]
+    kb.close()
+
+
+def test_feedback_questions_are_redacted(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path / "kb.sqlite")
+    kb.record_feedback("my password is hunter2, mail john dot doe at gmail dot com", "reset", helpful=False)
+    (stored,) = kb.store.db.execute("SELECT question FROM feedback").fetchone()
+    assert stored == "my password is [password], mail [email]"
+    kb.close()

@@ -19,11 +19,12 @@ from oftenasked.retrieve.embed import HashEmbedder
 from oftenasked.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
-FORMATS = ("jsonl", "tsv", "jsonld")
+FORMATS = ("jsonl", "tsv", "csv", "jsonld")
 
 # Text people write: any printable character, with the ones that formats escape made likely.
 _chars = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85")
-_tricky = st.sampled_from(["\t", "|", ":", "\\", '"', "'", "<b>", "&amp;", "*", "_", "#", "1.", "- ", "[x](y)", "\\n"])
+_tricky = st.sampled_from(["\t", "|", ":", "\\", '"', "'", "<b>", "&amp;", "*", "_", "#", "1.", "- ", "[x](y)", "\\n",
+                          "=", "+", "-", "@", "'=", "''+", "=HYPERLINK(\"http://x\")", "@SUM(A1)", ","])
 _words = st.lists(st.one_of(st.text(_chars, min_size=1, max_size=12), _tricky), min_size=1, max_size=8).map("".join)
 _line = _words.filter(lambda s: normalize(s).strip() != "")
 _answer = st.lists(st.one_of(_words, st.sampled_from(["", "- item", "1. step", "  - nested"])), min_size=1, max_size=6)
@@ -149,3 +150,39 @@ def test_cli_export_formats(tmp_path):
 def test_cleaning_is_idempotent(text):
     assert clean_markdown(clean_markdown(text)) == clean_markdown(text)
     assert normalize(normalize(text)) == normalize(text)
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "csv"])
+def test_formula_cells_are_neutralised_and_round_trip(fmt, tmp_path):
+    """OWASP's CSV injection advice: no cell starts with = + - @ (or a tab) in a spreadsheet export."""
+    records = [
+        {"id": "=1+1", "question": "=HYPERLINK(\"http://evil.example\", \"Click\")?",
+         "answer": "@SUM(A1:A9)\n\n- a list item", "topic": "+cmd|' /C calc'!A0"},
+        {"id": "q2", "question": "'Tis the season: what are the opening hours?", "answer": "-5 degrees outside",
+         "source": "https://example.org/faq"},
+        {"id": "q3", "question": "Where is the \t tab?", "answer": "\tIndented answer"},
+    ]
+    start = tmp_path / "start.jsonl"
+    start.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    with _kb(tmp_path, "one") as one:
+        one.ingest([start])
+        exported = _export(one, fmt)
+        pairs = {p.id: p for p in one.pairs()}
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(exported), delimiter="\t" if fmt == "tsv" else ",",
+                           quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL))
+    for row in rows[1:]:
+        for cell in row:
+            assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), (fmt, cell)
+    assert "'Tis the season" in exported  # not formula-like: left as it is
+    path = tmp_path / f"exported.{fmt}"
+    path.write_text(exported, encoding="utf-8")
+    with _kb(tmp_path, "two") as two:
+        two.ingest([path])
+        again = {p.id: p for p in two.pairs()}
+        assert _export(two, fmt) == exported
+    assert {i: (p.question, p.answer, p.metadata) for i, p in again.items()} == {
+        i: (p.question, p.answer, p.metadata) for i, p in pairs.items()
+    }

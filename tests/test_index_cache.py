@@ -121,3 +121,34 @@ def test_an_in_memory_knowledge_base_has_no_cache(tmp_path: Path) -> None:
     assert kb.search("back pain when running")
     assert cache.folder_for(kb.store) is None
     assert not list(tmp_path.iterdir())
+
+
+def test_a_staging_folder_left_by_a_killed_save_is_removed_at_the_next_start(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "kb.sqlite"
+    with _kb(path) as kb:
+        kb.ask("warm up")  # builds and saves the cache
+    folder = Path(str(path) + ".index")
+    # A process that was killed while saving: its pid is gone, its half-written folder is not.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / f"kb.sqlite.index.tmp-{int(dead.stdout)}-abcd1234"
+    (left / "vectors").mkdir(parents=True)
+    (left / "vectors" / "part.npy").write_bytes(b"\0" * 1024)
+    replaced = tmp_path / f"kb.sqlite.index.old-{int(dead.stdout)}-efgh5678"
+    replaced.mkdir()
+    # A save in progress in a live process, and an old-style name just written: both stay.
+    busy = cache.staging(folder)
+    recent = tmp_path / "kb.sqlite.index.tmp-legacy01"
+    recent.mkdir()
+    stale = tmp_path / "kb.sqlite.index.tmp-legacy02"
+    stale.mkdir()
+    an_hour_ago = time.time() - 7200
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    with _kb(path) as kb:
+        assert kb.ask("warm up").question == "warm up"  # a new start loads the index
+    assert not left.exists() and not replaced.exists() and not stale.exists()
+    assert busy.exists() and recent.exists() and folder.exists()

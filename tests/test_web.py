@@ -14,7 +14,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from .conftest_server import HOSTILE, Running
+from .conftest_server import HOSTILE, TOKEN, Running
+
+STATS_AUTH = {"authorization": f"Bearer {TOKEN}"}  # /stats shows what people asked: token only
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -99,7 +101,7 @@ def test_ask_answer_related_feedback(page: object, server: Running) -> None:
     p.get_by_role("button", name="Yes").click()  # type: ignore[attr-defined]
     p.locator("#feedback-thanks").get_by_text("Thank you").wait_for()  # type: ignore[attr-defined]
     assert p.get_by_role("button", name="Yes").is_disabled()  # type: ignore[attr-defined]
-    stats = httpx.get(server.url + "/stats").json()
+    stats = httpx.get(server.url + "/stats", headers=STATS_AUTH).json()
     assert stats["feedback"]["helpful"] == 1 and stats["questions_asked"] >= 1
 
     assert png_is_not_blank(p.screenshot(full_page=True))  # type: ignore[attr-defined]
@@ -164,7 +166,7 @@ def test_not_helpful_then_this_other_answer(page: object, server: Running) -> No
     choices.first.click()
     p.locator("#feedback-thanks").get_by_text("this answer fits").wait_for()  # type: ignore[attr-defined]
     assert p.locator("#better").is_hidden()  # type: ignore[attr-defined]
-    feedback = httpx.get(server.url + "/stats").json()["feedback"]
+    feedback = httpx.get(server.url + "/stats", headers=STATS_AUTH).json()["feedback"]
     assert feedback == {"helpful": 0, "not_helpful": 1, "other_answer": 1}
 
 
@@ -204,8 +206,6 @@ EVIL_PAGE = b"""<!doctype html><html><head><title>Widget FAQ</title><script>wind
 
 
 def test_a_scraped_page_with_script_injection_is_ingested_and_viewed_safely(page: object, server: Running) -> None:
-    from .conftest_server import TOKEN
-
     uploaded = httpx.post(
         server.url + "/ingest", params={"filename": "widget-faq.html"}, content=EVIL_PAGE,
         headers={"authorization": f"Bearer {TOKEN}"},

@@ -355,8 +355,8 @@ def evaluate(queries: str, qrels: str, kb_path: str | None, min_grade: int, as_j
 
 @cli.command()
 @KB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "tsv", "jsonld"]), default="jsonl", show_default=True,
-              help="JSON Lines, QnA Maker TSV or schema.org FAQPage JSON-LD; each can be ingested again.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "tsv", "csv", "jsonld"]), default="jsonl", show_default=True,
+              help="JSON Lines, QnA Maker TSV or CSV, or schema.org FAQPage JSON-LD; each can be ingested again.")
 @_errors_to_clicks
 def export(kb_path: str | None, fmt: str) -> None:
     """Print every pair: JSON Lines, QnA Maker TSV or FAQPage JSON-LD (ingest the output to import it)."""
@@ -403,12 +403,18 @@ def remove(origin: str, kb_path: str | None) -> None:
 )
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Allow this browser origin (CORS).")
 @click.option(
+    "--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+    help="A host name clients use to reach the server (repeatable; '*': any). IP addresses and localhost "
+    "always work; other names are refused, against DNS rebinding.",
+)
+@click.option(
     "--workers", default=None, type=click.IntRange(1, 64),
     help="Server processes [default: one per CPU core, at most 4]. Answering is CPU-bound: one process uses one core.",
 )
 @_errors_to_clicks
 def serve(
-    kb_path: str | None, host: str, port: int, token: str | None, cors_origins: tuple[str, ...], workers: int | None
+    kb_path: str | None, host: str, port: int, token: str | None, cors_origins: tuple[str, ...],
+    allowed_hosts: tuple[str, ...], workers: int | None,
 ) -> None:
     """Serve the HTTP API and the web page (needs: pip install 'oftenasked[server]')."""
     from .api import ServerConfig, default_workers, require_server_extra
@@ -416,7 +422,8 @@ def serve(
 
     require_server_extra()
     with _open(kb_path) as kb:
-        config = ServerConfig(token=token or None, cors_origins=cors_origins)
+        names = tuple(n.strip().lower().rstrip(".") for n in allowed_hosts if n.strip())
+        config = ServerConfig(token=token or None, cors_origins=cors_origins, allowed_hosts=names)
         run_server(kb, config, host=host, port=port, workers=workers or default_workers())
 
 

@@ -5,8 +5,10 @@ errors at their edge without guessing::
 
     OftenaskedError (500)
     ├── InputError (400)            bad arguments: empty question, unknown format, bad filter
-    │   └── IngestError (422)       a source that cannot be read; names the file and line or field
-    │       └── UnusableRecordError   a well-formed record that cannot be used (skipped, or an error with --strict)
+    │   ├── IngestError (422)       a source that cannot be read; names the file and line or field
+    │   │   └── UnusableRecordError   a well-formed record that cannot be used (skipped, or an error with --strict)
+    │   ├── TooLargeError (413)     an upload larger than the server takes (also once unpacked)
+    │   └── RateLimitError (429)    one client sent more requests of a kind than the server allows
     ├── NotFoundError (404)         a pair, source or knowledge base that does not exist
     └── MissingExtraError (500)     an optional dependency is not installed; says what to install
 """
@@ -53,6 +55,18 @@ class UnusableRecordError(IngestError):
 
     Readers skip such a record and report it with its line; in strict mode it fails the source.
     """
+
+
+class TooLargeError(InputError):
+    """Input larger than allowed, for instance an upload that unpacks past the server's limit."""
+
+    status = 413
+
+
+class RateLimitError(InputError):
+    """Too many requests of one kind from one client; try again later."""
+
+    status = 429
 
 
 class NotFoundError(OftenaskedError):

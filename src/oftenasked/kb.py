@@ -446,7 +446,7 @@ class KnowledgeBase:
             return True
         with self._lock:
             try:
-                usage.write_queries(self.store.db, rows)
+                usage.write_queries(self.store.db, rows, self.settings.retention_days)
                 return True
             except sqlite3.OperationalError as exc:
                 logging.getLogger("oftenasked").warning("query log entries kept for later: %s", exc)
@@ -464,13 +464,14 @@ class KnowledgeBase:
             for wanted in (pair_id, better_id):
                 if wanted is not None and self.store.rowid_of(wanted) is None:
                     raise NotFoundError(f"no pair with id {wanted!r}")
-            usage.record_feedback(self.store.db, feedback)
+            usage.record_feedback(self.store.db, feedback, self.settings.query_log, self.settings.retention_days)
         return feedback
 
     def stats(self) -> dict[str, object]:
         """Pairs, sources, questions asked and unanswered, feedback totals."""
         self.flush_query_log()
         with self._lock:
+            usage.prune(self.store.db, self.settings.retention_days)
             queries = usage.query_stats(self.store.db)
             return {
                 "pairs": self.store.count(),

@@ -30,6 +30,8 @@ class Settings:
     """Related questions returned by default."""
     query_log: bool = True
     """Log questions asked (text, answer id, confidence; nothing personal). Opt out with 0."""
+    retention_days: int = 90
+    """Days that query-log and feedback rows are kept; older ones are deleted (0 keeps them all)."""
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -42,6 +44,7 @@ _HELP = {
     "top": "answers returned by default",
     "related_top": "related questions returned by default",
     "query_log": "record asked questions for 'often asked' counts and gaps (0 to opt out)",
+    "retention_days": "days query-log and feedback rows are kept (0: forever)",
 }
 
 
@@ -74,6 +77,8 @@ def load(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
     settings = replace(Settings(), **values)
     if not 0.0 <= settings.threshold <= 1.0:
         raise InputError(f"threshold must be between 0 and 1, got {settings.threshold}")
+    if settings.retention_days < 0:
+        raise InputError(f"retention_days must be 0 (keep all) or more, got {settings.retention_days}")
     return settings
 
 

@@ -8,7 +8,6 @@ other searches, and repeated questions are answered from a cache that any write 
 tests/test_api_concurrency.py checks answers under concurrent load; bench/http_load.py measures it.
 """
 
-import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
@@ -26,14 +25,18 @@ from starlette.responses import Response
 
 from .. import __version__
 from ..answer.page import markdown_to_html
-from ..errors import InputError, OftenaskedError
+from ..errors import InputError, OftenaskedError, RateLimitError
 from ..kb import MAX_QUESTION_CHARS, KnowledgeBase
 from ..models import Answer
 from . import schemas, shapes
+from .auth import token_refusal
 from .cache import GenerationCache
 from .config import ServerConfig
 from .guard import Guard
+from .public import public_page
+from .ratelimit import PerClient
 from .responses import JSON, error
+from .uploads import check_unpacked
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +66,28 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
     _errors(app)
     _static(app)
 
+    def token_holder(request: Request) -> None:
+        """The operator's bearer token (the guard checked it already, before the body: again here
+        so that the routes stay safe behind any middleware)."""
+        refused = token_refusal(config, request.headers.get("authorization", ""), request.url.path)
+        if refused is not None:
+            raise Refusal(*refused)
+
     def writer(request: Request) -> None:
         """Write endpoints need the operator's bearer token; with none configured, writes are off."""
-        if not config.token:
-            raise Refusal(403, "writes are disabled: start the server with --token or OFTENASKED_TOKEN")
+        token_holder(request)
         if _is_starter(kb.path):
             raise Refusal(
                 403, "the bundled starter knowledge base is read-only: serve your own with --kb FILE to edit it"
             )
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), config.token.encode()):
-            raise Refusal(401, "this endpoint needs 'Authorization: Bearer <token>'")
 
     Writer = Depends(writer)
+    TokenHolder = Depends(token_holder)
+    feedback_limit = PerClient(config.feedback_per_minute, "feedback")
+    logging_limit = PerClient(config.logged_per_minute, "query-log")
+
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else "-"
     # The KnowledgeBase's own lock (every write holds it), or no lock at all when not serialising.
     gate: AbstractContextManager[Any] = kb.lock if config.serialize else nullcontext()
     answers: GenerationCache[tuple[Answer, bytes]] = GenerationCache(config.answer_cache)
@@ -94,7 +105,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
             pairs = len(kb)
         return JSON({"status": "ok", "version": __version__, "pairs": pairs})
 
-    def answer(body: schemas.AskRequest) -> Response:
+    def answer(body: schemas.AskRequest, logged: bool) -> Response:
         filters: dict[str, list[str]] = {}
         for item in body.strictFilters:
             filters.setdefault(item.name, []).append(item.value)
@@ -106,7 +117,8 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
             generation = kb.store.generation()
         cached = answers.get(key, generation)
         if cached is not None:
-            kb.record_query(cached[0])
+            if logged:
+                kb.record_query(cached[0])
             return Response(cached[1], media_type="application/json")
         embed_early(body.question)
         with gate:
@@ -118,28 +130,31 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
                 mode="or" if body.strictFiltersCompoundOperationType == "OR" else "and",
             )
             related = kb.related(body.question, top=body.related) if body.related else ()
-            kb.record_query(found)
+            if logged:
+                kb.record_query(found)
         # Rendered outside the lock: the results are immutable.
         cached = (found, to_json(shapes.ask_response(found, related)))
         answers.put(key, generation, cached)
         return Response(cached[1], media_type="application/json")
 
     @app.post("/ask", response_model=schemas.AskResponse, tags=["answer"])
-    async def ask(body: schemas.AskRequest) -> Response:
+    async def ask(body: schemas.AskRequest, request: Request) -> Response:
         """The best answers to a question (QnA Maker generateAnswer shape), with related questions."""
         # Answering is CPU-bound Python: it runs right here, on the event loop's thread. Handing it
         # to a worker thread cost a hand-off and the two threads' fight for the GIL (8 clients,
         # every question new: 370 -> 480 requests/s, p99 55 -> 30 ms). Only while a write holds the
         # knowledge base does it wait in a worker thread, so the server keeps serving meanwhile.
         # Rebuilding the index after a write takes seconds: that too waits in a worker thread.
+        # One client's flood of questions is answered but not all logged (often-asked counts stay honest).
+        logged = logging_limit.allow(client_of(request))
         lock = kb.lock if config.serialize else None  # (not serialising: calls run side by side in threads)
         if lock is not None and lock.acquire(blocking=False):
             try:
                 if kb.index_ready():
-                    return answer(body)
+                    return answer(body, logged)
             finally:
                 lock.release()
-        return await run_in_threadpool(answer, body)
+        return await run_in_threadpool(answer, body, logged)
 
     @app.get("/related", response_model=schemas.RelatedResponse, tags=["answer"])
     def related(question: Question, top: Annotated[int, Query(ge=0, le=config.max_top)] = 5) -> Response:
@@ -162,7 +177,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """The "Often asked" page for a question: Markdown, HTML (with FAQPage JSON-LD) or JSON."""
         embed_early(question)
         with gate:
-            result = kb.page(question, related=related)
+            result = public_page(kb.page(question, related=related))
         if format == "md":
             return Response(result.to_markdown(), media_type="text/markdown; charset=utf-8")
         if format == "json":
@@ -174,7 +189,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """The "Often asked" page at a stable, shareable URL."""
         embed_early(question)
         with gate:
-            result = kb.page(question)
+            result = public_page(kb.page(question))
         return Response(_styled(result.to_html()), media_type="text/html; charset=utf-8")
 
     @app.post("/ingest", tags=["write"], dependencies=[Writer], status_code=201, openapi_extra=_INGEST_BODY)
@@ -188,6 +203,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         Re-sending the same file name or origin updates its pairs in place. Needs the write token.
         """
         raw = await request.body()
+        await run_in_threadpool(check_unpacked, raw, config.max_ingest_unpacked)
         if filename is not None:
             name = PurePosixPath(filename.replace("\\", "/")).name
             if not name or name in {".", ".."}:
@@ -213,7 +229,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """Pairs in knowledge-base order, a page at a time."""
         with gate:
             total, shown = kb.pairs_page(offset, limit)
-        return JSON({"total": total, "offset": offset, "pairs": [p.to_dict() for p in shown]})
+        return JSON({"total": total, "offset": offset, "pairs": [shapes.pair_out(p) for p in shown]})
 
     PairId = Annotated[str, Path(min_length=1, max_length=200)]
 
@@ -222,28 +238,31 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         """One pair by id."""
         with gate:
             pair = kb.pair(pair_id)
-        return JSON(pair.to_dict())
+        return JSON(shapes.pair_out(pair))
 
     @app.put("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["write"], dependencies=[Writer])
     def put_pair(pair_id: PairId, body: schemas.PairUpdate) -> Response:
         """Edit a pair; fields left out keep their value. Needs the write token."""
         updated = kb.update_pair(pair_id, **body.model_dump(exclude_unset=True, exclude_none=True))
-        return JSON(updated.to_dict())
+        return JSON(shapes.pair_out(updated))
 
     @app.delete("/pairs/{pair_id:path}", response_model=schemas.PairOut, tags=["write"], dependencies=[Writer])
     def delete_pair(pair_id: PairId) -> Response:
         """Delete a pair (re-ingesting its source brings it back). Needs the write token."""
-        return JSON(kb.delete_pair(pair_id).to_dict())
+        return JSON(shapes.pair_out(kb.delete_pair(pair_id)))
 
     @app.post("/feedback", response_model=schemas.FeedbackOut, status_code=201, tags=["usage"])
-    def feedback(body: schemas.FeedbackIn) -> Response:
+    def feedback(body: schemas.FeedbackIn, request: Request) -> Response:
         """Was the answer helpful? Or which other answer was right (``better_id``)."""
+        if not feedback_limit.allow(client_of(request)):
+            raise RateLimitError(f"too much feedback from one client (at most {config.feedback_per_minute} a minute)")
         recorded = kb.record_feedback(body.question, body.id, helpful=body.helpful, better_id=body.better_id)
         return JSON({"ok": True, "feedback": recorded.to_dict()}, status_code=201)
 
-    @app.get("/stats", response_model=schemas.StatsOut, tags=["usage"])
+    @app.get("/stats", response_model=schemas.StatsOut, tags=["usage"], dependencies=[TokenHolder])
     def stats() -> Response:
-        """Pairs, sources, questions asked, unanswered questions, feedback totals."""
+        """Pairs, sources, questions asked, unanswered questions, feedback totals. Needs the token:
+        it shows what other people asked."""
         return JSON(kb.stats())
 
     # Imported here so that the markdown renderer is warm before the first request.

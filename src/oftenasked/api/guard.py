@@ -1,18 +1,24 @@
-"""An ASGI middleware that bounds request bodies and adds security headers to every response.
+"""An ASGI middleware that checks a request before its body is read, bounds the body, and adds
+security headers to every response.
 
-Pure ASGI (no BaseHTTPMiddleware), so it costs microseconds per request. Bodies are read up
-to the limit before the app sees them; a larger one gets 413 in the one error shape, whether
-it announced its length or came chunked.
+Pure ASGI (no BaseHTTPMiddleware), so it costs microseconds per request. In order: the Host
+name (DNS rebinding, api/hosts.py), the token of the requests that need one (api/auth.py), the
+announced ``Content-Length``; only then is the body read, up to the limit (a larger one gets 413
+whether it announced its length or came chunked) and within ``body_timeout`` (else 408).
+Limits below HTTP (header size, silent connections, connection count) are api/protocol.py's.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from pydantic_core import to_json
 
+from .auth import header, needs_token, token_refusal
 from .config import ServerConfig
+from .hosts import host_allowed
 from .responses import error_body
 
 Scope = MutableMapping[str, Any]
@@ -52,25 +58,31 @@ class Guard:
                 message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
             await send(message)
 
-        if self.config.allowed_hosts and not _host_allowed(scope, self.config.allowed_hosts):
+        headers = scope.get("headers", [])
+        host = header(headers, b"host")  # (HTTP/1.0 without a Host header: nothing to rebind)
+        if self.config.allowed_hosts and host and not host_allowed(host, self.config.allowed_hosts):
             await _refuse(send_with_headers, 400, "this server does not answer to that Host name")
             return
+        if needs_token(scope["method"], scope["path"]):
+            refused = token_refusal(self.config, header(headers, b"authorization"), scope["path"])
+            if refused is not None:
+                await _refuse(send_with_headers, *refused)
+                return
         limit = self.config.body_limit(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _too_large(send_with_headers, limit)
             return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > limit:
-                await _too_large(send_with_headers, limit)
-                return
+        try:
+            body = await asyncio.wait_for(_read_body(receive, limit), self.config.body_timeout)
+        except asyncio.TimeoutError:  # (TimeoutError itself only from Python 3.11)
+            await _refuse(send_with_headers, 408, f"the request body did not arrive within {self.config.body_timeout:g} s")
+            return
+        if body is None:  # the client went away
+            return
+        if len(body) > limit:
+            await _too_large(send_with_headers, limit)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -83,6 +95,19 @@ class Guard:
         await self.app(scope, replay, send_with_headers)
 
 
+async def _read_body(receive: Receive, limit: int) -> bytearray | None:
+    """The whole body, or its first ``limit`` + 1 bytes; None when the client disconnects."""
+    body = bytearray()
+    more = True
+    while more and len(body) <= limit:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", []):
         if name == b"content-length":
@@ -91,15 +116,6 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-def _host_allowed(scope: Scope, allowed: tuple[str, ...]) -> bool:
-    for name, value in scope.get("headers", []):
-        if name == b"host":
-            host = value.decode("latin-1").strip().lower()
-            name_only = host[: host.find("]") + 1] if host.startswith("[") else host.rsplit(":", 1)[0]
-            return name_only in allowed
-    return True  # HTTP/1.0 without a Host header: nothing to rebind
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -113,7 +129,7 @@ async def _refuse(send: Send, status: int, message: str) -> None:
             "type": "http.response.start",
             "status": status,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close")],
+                        (b"connection", b"close"), *([(b"www-authenticate", b"Bearer")] if status == 401 else [])],
         }
     )
     await send({"type": "http.response.body", "body": body})

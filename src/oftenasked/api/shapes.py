@@ -6,6 +6,7 @@ from typing import Any
 
 from ..answer.page import markdown_to_html
 from ..models import Answer, Hit, Pair, Related
+from .public import public_pair, public_source
 
 
 def answer_item(hit: Hit) -> dict[str, Any]:
@@ -16,7 +17,7 @@ def answer_item(hit: Hit) -> dict[str, Any]:
         "answer_html": markdown_to_html(pair.answer),
         "score": round(hit.score, 4),
         "id": pair.id,
-        "source": pair.source,
+        "source": public_source(pair.source),
         "metadata": [{"name": k, "value": v} for k, v in pair.metadata.items()],
         "matched_question": hit.matched_question,
     }
@@ -30,7 +31,7 @@ def related_item(item: Related) -> dict[str, Any]:
         "answer": pair.answer,
         "answer_html": markdown_to_html(pair.answer),
         "score": round(item.score, 4),
-        "source": pair.source,
+        "source": public_source(pair.source),
     }
 
 
@@ -48,4 +49,4 @@ def ask_response(answer: Answer, related: tuple[Related, ...]) -> dict[str, Any]
 
 
 def pair_out(pair: Pair) -> dict[str, Any]:
-    return pair.to_dict()
+    return public_pair(pair).to_dict()

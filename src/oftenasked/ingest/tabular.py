@@ -17,6 +17,7 @@ import re
 
 from ..errors import IngestError, UnusableRecordError
 from ..models import Dropped
+from ..spreadsheet import restore
 from .checks import bound_raw
 from .clean import clean_markdown, normalize
 from .records import QUESTION_FROM, RawPair, ReadResult, record_text
@@ -152,7 +153,8 @@ def _rows(
             roles = {0: "question", 1: "answer"}
         if not any(cell.strip() for cell in row) or roles is None:
             continue
-        cells = [unescape_cell(c) if qna_maker else c for c in row]
+        # Exports write formula-like cells with a leading apostrophe (spreadsheet.py): undone here.
+        cells = [unescape_cell(restore(c)) if qna_maker else restore(c) for c in row]
         width = len(names) if len(roles) > 2 or names else 2
         needed = max(roles) + 1
         if len(cells) < needed:

@@ -16,7 +16,9 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,19 +60,72 @@ def stamp(store: Store, model: str, dim: int) -> dict[str, Any]:
 
 
 def fresh(folder: Path | None, expected: dict[str, Any]) -> bool:
-    """True when ``folder`` holds a complete cache built from exactly ``expected``."""
+    """True when ``folder`` holds a complete cache built from exactly ``expected``.
+
+    Staging folders that a killed process left beside it are removed first (see :func:`sweep`).
+    """
     if folder is None:
         return False
+    sweep(folder)
     try:
         return bool(json.loads((folder / "stamp.json").read_text()) == expected)
     except (OSError, ValueError):
         return False
 
 
+_LEFTOVER_SECONDS = 3600
+"""A staging folder without a process id (older versions) is left over once this old."""
+
+
 def staging(folder: Path) -> Path:
-    """A new empty folder beside ``folder`` to write a cache into before :func:`publish`."""
+    """A new empty folder beside ``folder`` to write a cache into before :func:`publish`.
+
+    Its name carries this process's id, so that :func:`sweep` can tell a save in progress from
+    one that a killed process left.
+    """
     folder.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=folder.name + ".tmp-", dir=folder.parent))
+    return Path(tempfile.mkdtemp(prefix=f"{folder.name}.tmp-{os.getpid()}-", dir=folder.parent))
+
+
+def sweep(folder: Path) -> int:
+    """Remove the staging and replaced-cache folders beside ``folder`` whose process is gone
+    (``kill -9`` during a save leaves one, as large as the index); how many were removed."""
+    removed = 0
+    try:
+        leftovers = [p for p in folder.parent.iterdir()
+                     if p.name.startswith((f"{folder.name}.tmp-", f"{folder.name}.old-")) and p.is_dir()]
+    except OSError:
+        return 0
+    for path in leftovers:
+        rest = path.name[len(folder.name) + len(".tmp-") :]
+        owner = rest.split("-", 1)[0] if "-" in rest else ""
+        alive = _alive(int(owner)) if owner.isdigit() else None
+        if alive:
+            continue
+        if alive is None:  # no process id to ask about: left over once it is old
+            try:
+                if time.time() - path.stat().st_mtime < _LEFTOVER_SECONDS:
+                    continue
+            except OSError:
+                continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool | None:
+    """Whether process ``pid`` runs; None where that cannot be asked (Windows' os.kill ends it)."""
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: leave its folder
+    return True
 
 
 def publish(staged: Path, folder: Path, stamp_value: dict[str, Any]) -> None:
@@ -82,7 +137,7 @@ def publish(staged: Path, folder: Path, stamp_value: dict[str, Any]) -> None:
     (staged / "stamp.json").write_text(json.dumps(stamp_value, sort_keys=True))
     old = None
     if folder.exists():
-        old = Path(tempfile.mkdtemp(prefix=folder.name + ".old-", dir=folder.parent))
+        old = Path(tempfile.mkdtemp(prefix=f"{folder.name}.old-{os.getpid()}-", dir=folder.parent))
         os.replace(folder, old / "index")
     try:
         os.replace(staged, folder)

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
-from .querylog import redact
+from .querylog import cutoff
+from .redact import redact
 
 
 @dataclass(frozen=True)
@@ -31,18 +32,32 @@ class Feedback:
         return {"question": self.question, "id": self.pair_id, "helpful": self.helpful, "better_id": self.better_id}
 
 
-def record_feedback(db: sqlite3.Connection, feedback: Feedback) -> None:
-    """Append one piece of feedback (autocommit)."""
+def record_feedback(
+    db: sqlite3.Connection, feedback: Feedback, keep_question: bool = True, keep_days: float | None = None
+) -> None:
+    """Append one piece of feedback (autocommit), and delete feedback older than ``keep_days``.
+
+    ``keep_question`` False (the query log is off) stores an empty question: the person opted
+    out of having what they typed kept, and feedback must not keep it by the back door.
+    """
+    prune_feedback(db, keep_days)
     db.execute(
         "INSERT INTO feedback(given_at, question, pair_id, helpful, better_id) VALUES (?, ?, ?, ?, ?)",
         (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            redact(feedback.question.strip())[:1000],
+            redact(feedback.question.strip())[:1000] if keep_question else "",
             feedback.pair_id,
             None if feedback.helpful is None else int(feedback.helpful),
             feedback.better_id,
         ),
     )
+
+
+def prune_feedback(db: sqlite3.Connection, keep_days: float | None) -> int:
+    """Delete the feedback rows older than ``keep_days`` (None or 0: keep all); how many went."""
+    if not keep_days or keep_days <= 0:
+        return 0
+    return db.execute("DELETE FROM feedback WHERE given_at < ?", (cutoff(keep_days),)).rowcount
 
 
 def feedback_counts(db: sqlite3.Connection) -> dict[str, int]:

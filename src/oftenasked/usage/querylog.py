@@ -1,27 +1,21 @@
 """The query log: question text, the answer given, its confidence and the time; nothing personal.
 
 No IP address, user agent, cookie or session id is ever stored, and what people type is
-redacted before it is stored: e-mail addresses and long numbers (phone, card, account numbers)
-become placeholders. Users opt out with the ``query_log`` setting (``OFTENASKED_QUERY_LOG=0``).
+redacted before it is stored (usage/redact.py: e-mail addresses, numbers, card details,
+passwords, addresses, names). Users opt out with the ``query_log`` setting
+(``OFTENASKED_QUERY_LOG=0``); rows older than the ``retention_days`` setting are deleted.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .redact import redact
+
 MAX_LOGGED_CHARS = 1000
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_LONG_NUMBER = re.compile(r"\+?\d[\d ()./-]{5,}\d")
-
-
-def redact(text: str) -> str:
-    """The question without e-mail addresses or long numbers (phone, card, account numbers)."""
-    text = _EMAIL.sub("[email]", text)
-    return _LONG_NUMBER.sub(lambda m: m.group() if sum(c.isdigit() for c in m.group()) < 6 else "[number]", text)
 
 
 def _now() -> str:
@@ -36,13 +30,30 @@ def query_row(question: str, answer_id: str | None, confidence: float | None, an
     return (_now(), redact(question.strip())[:MAX_LOGGED_CHARS], answer_id, confidence, int(answered))
 
 
-def write_queries(db: sqlite3.Connection, rows: list[QueryRow]) -> None:
-    """Append asked questions in one transaction. Call it outside any other transaction."""
+def cutoff(keep_days: float) -> str:
+    """The time before which rows are older than ``keep_days`` days, as the tables store times."""
+    return (datetime.now(timezone.utc) - timedelta(days=keep_days)).isoformat(timespec="seconds")
+
+
+def prune_queries(db: sqlite3.Connection, keep_days: float | None) -> int:
+    """Delete the query-log rows older than ``keep_days`` (None or 0: keep all); how many went.
+
+    Cheap enough for every write: ``asked_at`` is indexed, so finding nothing to delete is a lookup.
+    """
+    if not keep_days or keep_days <= 0:
+        return 0
+    return db.execute("DELETE FROM queries WHERE asked_at < ?", (cutoff(keep_days),)).rowcount
+
+
+def write_queries(db: sqlite3.Connection, rows: list[QueryRow], keep_days: float | None = None) -> None:
+    """Append asked questions in one transaction, and delete those past ``keep_days``. Call it
+    outside any other transaction."""
     db.execute("BEGIN IMMEDIATE")
     try:
         db.executemany(
             "INSERT INTO queries(asked_at, question, answer_id, confidence, answered) VALUES (?, ?, ?, ?, ?)", rows
         )
+        prune_queries(db, keep_days)
     except BaseException:
         db.execute("ROLLBACK")
         raise
