@@ -108,7 +108,8 @@ def mediqa() -> DevSet:
     records = []
     for r in read_jsonl(folder / "corpus.jsonl"):
         title = str(r["title"]).strip() or " ".join(str(r["answer"]).split()[:12])
-        records.append({"id": r["id"], "question": title, "answer": r["answer"], "source": r["source"], "query": owner[str(r["id"])]})
+        query = owner[str(r["id"])]
+        records.append({"id": r["id"], "question": title, "answer": r["answer"], "source": r["source"], "query": query})
     kb = _kb("mediqa", records)
     candidates = {q: sorted(docs) for q, docs in qrels.items()}
     return DevSet("mediqa", kb, _queries(folder / "queries.jsonl"), qrels, min_grade=2, candidates=candidates)

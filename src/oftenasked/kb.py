@@ -285,7 +285,9 @@ class KnowledgeBase:
     def _hits(self, index: SearchIndex, found: Candidates, k: int) -> list[Hit]:
         """The first ``k`` candidates as hits; the confidence of each weighs all of them (rivals)."""
         pairs = self._pairs_at(index, found.order)
-        probabilities = self.calibration.probability(found.signals, found.fused, [p.question for p in pairs])
+        probabilities = self.calibration.probability(
+            found.signals, found.fused, [p.question for p in pairs], index.background(self.weights)
+        )
         hits = []
         for at, pair in enumerate(pairs[:k]):
             text_at = int(found.matched_text[at])
@@ -341,7 +343,10 @@ class KnowledgeBase:
         lead = slice(0, confidence.RIVALS)
         questions = [p.question for p in self._pairs_at(index, found.order[lead])]
         probabilities = self.calibration.probability(
-            {name: values[lead] for name, values in found.signals.items()}, found.fused[lead], questions
+            {name: values[lead] for name, values in found.signals.items()},
+            found.fused[lead],
+            questions,
+            index.background(self.weights),
         )
         shown = [int(found.order[0])] if probabilities[0] >= self.settings.threshold else []
         anchor = index.main_question_vectors[shown[0]] if shown else vector

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store
+from .fusion import tuning
 
 FORMAT = 2
 """Bumped whenever the files' layout changes; old caches are then rebuilt."""
@@ -48,6 +49,7 @@ def stamp(store: Store, model: str, dim: int) -> dict[str, Any]:
         identity = 0
     return {
         "format": FORMAT,
+        "tuning": tuning()["version"],
         "generation": store.generation(),
         "model": model,
         "dim": dim,

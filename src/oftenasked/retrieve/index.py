@@ -18,12 +18,16 @@ Three ways to search, with the same signals and the same fusion:
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..answer.background import Background, background
 from ..store import Store
 from . import cache
 from .coarse import CoarseIndex, basis_for
@@ -139,8 +143,36 @@ class SearchIndex:
                 assert isinstance(q, np.ndarray) and isinstance(a, np.ndarray)  # in memory on this path
                 basis = basis_for(q, a)
                 self.coarse = (CoarseIndex(q, basis), CoarseIndex(a, basis))
+        self._store = store
+        self._folder = folder
+        self.from_cache_or_saved = folder is not None and cache.fresh(folder, expected)
+        self._backgrounds: dict[str, Background] = {}
         self.q_ordinals = np.asarray(data.q_ordinals)
         """Which phrasing of its pair each question text is (0: the question, then each alternate)."""
+
+    def background(self, weights: Weights) -> Background:
+        """What questions this knowledge base cannot answer score in it (``answer/background.py``):
+        computed once per index and weights, and kept in the index cache beside the knowledge base."""
+        key = hashlib.sha1(repr(weights).encode()).hexdigest()[:12]
+        if key in self._backgrounds:
+            return self._backgrounds[key]
+        path = self._folder / f"background-{key}.json" if self._folder is not None and self.from_cache_or_saved else None
+        found: Background | None = None
+        if path is not None and path.exists():
+            with contextlib.suppress(Exception):
+                found = Background(**json.loads(path.read_text()))
+        if found is None:
+            found = background(self, self._questions_at, weights)
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    staged = path.with_suffix(f".{os.getpid()}.tmp")
+                    staged.write_text(json.dumps(found.to_dict()))
+                    staged.replace(path)
+        self._backgrounds[key] = found
+        return found
+
+    def _questions_at(self, positions: list[int]) -> list[str]:
+        return [p.question for p in self._store.pairs([int(self.rowids[i]) for i in positions])]
 
     @property
     def size(self) -> int:
@@ -176,7 +208,7 @@ class SearchIndex:
                 **self._bounds(query),
             }
         )
-        fused = convex(signals, weights)
+        fused = convex(signals, weights, len(query.split()))
         if mask is not None:
             fused = np.where(mask, fused, -np.inf)
         allowed = self.size if mask is None else int(mask.sum())
@@ -242,9 +274,10 @@ class SearchIndex:
         # BM25 over the query's bound, not over the best score among the pairs searched: the same
         # pair gets the same signals on every path, and whatever else the knowledge base holds.
         signals = normalise(
-            {"question": question, "answer": answer, "bm25_question": lexical[0], "bm25_answer": lexical[1], **self._bounds(query)}
+            {"question": question, "answer": answer, "bm25_question": lexical[0], "bm25_answer": lexical[1]}
+            | self._bounds(query)
         )
-        fused = convex(signals, weights)
+        fused = convex(signals, weights, len(query.split()))
         k = min(k, len(pool))
         if k <= 0:
             return _empty(signals)
@@ -259,8 +292,8 @@ class SearchIndex:
 
     def _bounds(self, query: str) -> dict[str, np.ndarray]:
         return {
-            "bound_question": np.float64(self.lexical_questions.bound(query)),
-            "bound_answer": np.float64(self.lexical_answers.bound(query)),
+            "bound_question": np.asarray(self.lexical_questions.bound(query)),
+            "bound_answer": np.asarray(self.lexical_answers.bound(query)),
         }
 
     def _lexical(self, query: str) -> tuple[np.ndarray, np.ndarray]:
