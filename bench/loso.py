@@ -41,9 +41,25 @@ COLUMNS = ("MRR@10", "nDCG@10", "P@1", "Recall@10")
 
 
 # -- signals as the index fuses them ---------------------------------------------------------
+BASELINE = False
+"""Score the previous release instead: BM25 divided by the best score among the pairs searched, its
+fusion weights and its confidence model (fitted on StackFAQ and MEDIQA), as shipped in 0.1.0."""
+OLD_WEIGHTS = Weights(0.35, 0.55, 0.0, 0.1, 0.0)
+OLD_CALIBRATION = Calibration(
+    intercept=-11.332, question=5.673, answer=2.560, lexical_question=1.037, lexical_answer=0.453, fused=3.439,
+    margin=1.509, best=4.934, fused_over_background=0.0, question_over_background=0.0, answer_over_background=0.0,
+)
+
+
 def fused_signals(m: Matrix, allowed: np.ndarray) -> dict[str, np.ndarray]:
     """The four signals ``SearchIndex.search`` fuses, for every (query, pair)."""
-    return normalise(m.values)
+    out = normalise(m.values)
+    if BASELINE:
+        for field in ("question", "answer"):
+            raw = np.where(allowed, m.values[f"bm25_{field}"], 0.0)
+            top = raw.max(axis=1, keepdims=True)
+            out[f"lexical_{field}"] = np.divide(raw, top, out=np.zeros_like(raw), where=top > 0)
+    return out
 
 
 def words(m: Matrix) -> np.ndarray:
@@ -340,6 +356,7 @@ def main() -> None:
     parser.add_argument("--objective", choices=("mean", "worst"), default="mean")
     parser.add_argument("--features", default=",".join(Calibration.FEATURES))
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--baseline", action="store_true", help="the previous release's weights and confidence model")
     parser.add_argument("--fit-threshold", action="store_true", help="fit the threshold too (else 0.5)")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the confidence model")
     parser.add_argument("--boosts", default="0", help="lexical boosts for long queries to try (comma-separated)")
@@ -352,6 +369,10 @@ def main() -> None:
     loaded = devsets.load(args.sets.split(","))
     KBS.update({name: ds for name, (ds, _) in loaded.items()})
     fitter = default_fitter(args.objective, tuple(args.features.split(",")))
+    if args.baseline:
+        global BASELINE
+        BASELINE = True
+        fitter = lambda train: (OLD_WEIGHTS, OLD_CALIBRATION)  # noqa: E731
     summary = run(loaded, fitter, show_peers=not args.no_peers)
     print(worst(summary))
     if args.ship:
