@@ -29,6 +29,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sets as devsets  # noqa: E402
+from quality import _bm25 as quality_bm25  # noqa: E402
+from quality import _rrf as quality_rrf  # noqa: E402
 from sets import OUT, Matrix  # noqa: E402
 
 from oftenasked.answer.background import Background, background  # noqa: E402
@@ -252,34 +254,14 @@ def _fit_weights(train: list[Matrix], objective: str) -> Weights:
 
 # -- peers ----------------------------------------------------------------------------------
 def bm25_peer(m: Matrix) -> np.ndarray:
-    import bm25s
-    import Stemmer
-
+    """bm25s over each pair's question and answer together (``quality.py``'s peer), cached."""
     docs = [f"{q}\n{a}" for q, a in zip(m.questions, m.answers)]
     key = hashlib.sha1("\x00".join(docs + m.texts).encode()).hexdigest()[:16]
     path = OUT / f"peer-bm25-{m.name}-{key}.npy"
     if path.exists():
         return np.load(path)
-    stemmer = Stemmer.Stemmer("english")
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(docs, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
-    out = np.zeros((len(m.texts), len(docs)), dtype=np.float32)
-    for row, query in enumerate(m.texts):
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)[0]
-        if tokens:
-            out[row] = retriever.get_scores(tokens)
+    out = quality_bm25(docs, m.texts)
     np.save(path, out)
-    return out
-
-
-def rrf(matrices: list[np.ndarray], allowed: np.ndarray, k: int = 60) -> np.ndarray:
-    out = np.zeros(matrices[0].shape, dtype=np.float64)
-    for mat in matrices:
-        masked = np.where(allowed, mat, -np.inf)
-        order = np.argsort(-masked, axis=1, kind="stable")
-        ranks = np.empty_like(order)
-        ranks[np.arange(len(order))[:, None], order] = np.arange(1, order.shape[1] + 1)[None, :]
-        out += 1.0 / (k + ranks)
     return out
 
 
@@ -291,8 +273,8 @@ def peers(m: Matrix) -> dict[str, np.ndarray]:
         "BM25": bm25,
         "embedding (question)": emb_q,
         "embedding (question + answer)": emb_qa,
-        "RRF (BM25, emb. question)": rrf([bm25, emb_q], m.allowed),
-        "RRF (BM25, emb. q + a)": rrf([bm25, emb_qa], m.allowed),
+        "RRF (BM25, emb. question)": quality_rrf([bm25, emb_q], m.allowed),
+        "RRF (BM25, emb. q + a)": quality_rrf([bm25, emb_qa], m.allowed),
     }
 
 
