@@ -1,4 +1,7 @@
-"""Tunes the fusion weights and fits the confidence calibration; prints the numbers to ship.
+"""Tunes the fusion weights and fits the confidence calibration on StackFAQ and MEDIQA (0.1.0's method).
+
+Superseded for shipping by ``bench/loso.py``, which fits on six sets and reports every figure
+leave-one-set-out; kept to reproduce the 0.1.0 figures below.
 
     python bench/calibrate.py            # grid over fusion weights, logistic fit, threshold, ECE
 

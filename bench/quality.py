@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -53,12 +52,7 @@ TEST_THREADS = {f"T{i:03d}" for i in range(76, 126)}
 SIGNALS = ("question", "answer", "lexical_question", "lexical_answer")
 
 
-def data_root() -> Path:
-    env = os.environ.get("OFTENASKED_DATA")
-    for candidate in (Path(env) if env else None, ROOT.parent / "shared" / "data", Path("/work/shared/data")):
-        if candidate and candidate.exists():
-            return candidate
-    raise SystemExit("data not found: set OFTENASKED_DATA to the folder holding stackfaq/ and mediqa2019-dev/")
+from sets import data_root  # noqa: E402  (the development sets' folder, found one way for every bench)
 
 
 # -- sets ---------------------------------------------------------------------------------

@@ -37,13 +37,13 @@ def test_redact_is_idempotent(text: str) -> None:
 
 def test_query_log_and_stats(tmp_path: Path) -> None:
     kb = make_kb(tmp_path / "kb.sqlite")
-    for question in ["How do I reset my password?", "password reset help", "Password reset HELP", "mail me at a@b.org"]:
+    for question in ["How do I reset my password?", "capital of peru", "Capital of PERU", "mail me at a@b.org"]:
         kb.ask(question)
     stats = kb.stats()
     assert stats["pairs"] == len(FAQ) + 1 and stats["sources"] == 1
     assert stats["questions_asked"] == 4 and stats["unanswered"] == 3
     top = stats["top_unanswered"]
-    assert top[0]["count"] == 2 and top[0]["question"].lower() == "password reset help"
+    assert top[0]["count"] == 2 and top[0]["question"].lower() == "capital of peru"
     logged = [q for (q,) in kb.store.db.execute("SELECT question FROM queries")]
     assert "mail me at [email]" in logged and not any("@" in q for q in logged)
     answer_ids = [a for (a,) in kb.store.db.execute("SELECT answer_id FROM queries WHERE answered = 1")]

@@ -105,6 +105,7 @@ def test_answer_and_related_share_one_search(hash_kb, tmp_path):
     hash_kb.ingest([faq(tmp_path, RECORDS)])
     calls = []
     search = hash_kb.index.search
+    hash_kb.index.background(hash_kb.weights)  # the knowledge base's own searches, once per index
 
     def counting(*args, **kwargs):
         calls.append(args[0])

@@ -76,6 +76,9 @@ def test_run_and_eval_keep_source_ids(tmp_path):
     queries = tmp_path / "queries.jsonl"
     query_rows = [json.loads(line) for line in (DATA / "stackfaq" / "queries.jsonl").read_text().splitlines()]
     queries.write_text("\n".join(json.dumps(q) for q in query_rows if q["thread"] in {"T001", "T002", "T003"}))
+    # Questions of threads that are not in the knowledge base: it cannot answer them.
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("\n".join(json.dumps(q) for q in query_rows if q["thread"] in {"T001", "T002", "T003", "T050", "T051"}))
     kb = tmp_path / "kb.sqlite"
     assert run("ingest", str(corpus), "--kb", str(kb)).exit_code == 0
     lines = run("run", str(queries), "--kb", str(kb), "--top", "3").output.splitlines()
@@ -86,7 +89,12 @@ def test_run_and_eval_keep_source_ids(tmp_path):
     assert scores == sorted(scores, reverse=True)
     result = run("eval", str(queries), str(DATA / "stackfaq" / "qrels.tsv"), "--kb", str(kb), "--json")
     metrics = json.loads(result.output)["metrics"]
-    assert metrics["MRR@10"] > 0.9 and set(metrics) >= {"nDCG@10", "P@1", "Recall@10"}
+    assert metrics["MRR@10"] > 0.9 and set(metrics) >= {"nDCG@10", "P@1", "Recall@10", "ECE"}
+    report = json.loads(run("eval", str(mixed), str(DATA / "stackfaq" / "qrels.tsv"), "--kb", str(kb), "--json").output)
+    assert report["unanswerable"] > 0 and report["answerable"] == len(lines) // 3
+    assert report["no_good_answer_when_unanswerable"] >= 0.5 and 0 <= report["metrics"]["ECE"] <= 1
+    text = run("eval", str(mixed), str(DATA / "stackfaq" / "qrels.tsv"), "--kb", str(kb)).output
+    assert "without a relevant pair" in text and "ECE" in text
 
 
 def test_broken_file_is_named_and_changes_nothing(kb_file, tmp_path):

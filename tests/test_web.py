@@ -111,7 +111,7 @@ def test_ask_answer_related_feedback(page: object, server: Running) -> None:
 def test_no_good_answer_offers_did_you_mean(page: object, server: Running) -> None:
     p = page
     p.goto(server.url + "/")  # type: ignore[attr-defined]
-    p.get_by_label("Your question").fill("password reset help")  # type: ignore[attr-defined]
+    p.get_by_label("Your question").fill("help with my password please")  # type: ignore[attr-defined]
     p.get_by_role("button", name="Ask").click()  # type: ignore[attr-defined]
     p.locator("#no-answer").wait_for(state="visible")  # type: ignore[attr-defined]
     assert p.locator("#answer").is_hidden()  # type: ignore[attr-defined]

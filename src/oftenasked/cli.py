@@ -342,36 +342,21 @@ def run(queries: str, kb_path: str | None, top: int) -> None:
 @_errors_to_clicks
 def evaluate(queries: str, qrels: str, kb_path: str | None, min_grade: int, as_json: bool) -> None:
     """Score the knowledge base on QUERIES.jsonl against QRELS.tsv (MRR@10, nDCG@10, P@1, Recall@10)."""
-    from .evaluate import (
-        Evaluation,
-        calibration_table,
-        expected_calibration_error,
-        ranking_metrics,
-        read_qrels,
-        read_queries,
-    )
+    from .evaluate import evaluate_kb, read_qrels, read_queries
 
     judgements = read_qrels(qrels)
-    asked = [(q, t) for q, t in read_queries(queries) if q in judgements]
-    run_lists: dict[str, list[str]] = {}
-    top: list[tuple[float, bool]] = []
+    asked = read_queries(queries)
     with _open(kb_path) as kb:
-        for qid, text in asked:
-            hits = kb.search(text, k=10)
-            run_lists[qid] = [h.pair.id for h in hits]
-            if hits:
-                top.append((hits[0].score, judgements[qid].get(hits[0].pair.id, 0) >= min_grade))
-    result = Evaluation(
-        metrics=ranking_metrics(judgements, run_lists, min_grade) | {"ECE": expected_calibration_error(top)},
-        calibration=calibration_table(top),
-        queries=len(asked),
-    )
+        result = evaluate_kb(kb, asked, judgements, min_grade)
     if as_json:
         _echo_json(result.to_dict())
         return
-    click.echo(f"{result.queries} queries")
+    click.echo(f"{result.queries} queries: {result.answerable} with a relevant pair, {result.unanswerable} without")
     for name, value in result.metrics.items():
         click.echo(f"{name:>10}  {value:.4f}")
+    if result.unanswerable:
+        click.echo(f'"no good answer" to {result.refused:.1%} of the questions without a relevant pair '
+                   f"(threshold {result.threshold})")
     click.echo("\nthreshold  precision  coverage")
     for row in result.calibration:
         click.echo(f"{row['threshold']:>9.1f}  {row['precision']:>9.3f}  {row['coverage']:>8.3f}")

@@ -12,8 +12,12 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import IngestError
+
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase
 
 THRESHOLDS = tuple(round(0.1 * i, 1) for i in range(10))
 
@@ -55,12 +59,69 @@ def read_qrels(path: str | Path) -> dict[str, dict[str, int]]:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """Ranking metrics over the questions with a relevant pair; the confidence over all of them.
+
+    ``metrics`` holds MRR@10, nDCG@10, P@1 and Recall@10 (answerable questions) and ECE (the first
+    answer's confidence against whether it is right, every question: for one without a relevant pair
+    no answer is right). ``refused``: the share of the questions without a relevant pair that got "no
+    good answer" at ``threshold``.
+    """
+
     metrics: dict[str, float]
     calibration: list[dict[str, float]]
     queries: int
+    answerable: int = 0
+    unanswerable: int = 0
+    refused: float = 1.0
+    threshold: float = 0.5
 
     def to_dict(self) -> dict[str, object]:
-        return {"queries": self.queries, "metrics": self.metrics, "calibration": self.calibration}
+        return {
+            "queries": self.queries,
+            "answerable": self.answerable,
+            "unanswerable": self.unanswerable,
+            "metrics": self.metrics,
+            "no_good_answer_when_unanswerable": self.refused,
+            "threshold": self.threshold,
+            "calibration": self.calibration,
+        }
+
+
+def evaluate_kb(
+    kb: KnowledgeBase, queries: Iterable[tuple[str, str]], qrels: Mapping[str, Mapping[str, int]], min_grade: int = 1
+) -> Evaluation:
+    """Ask every query; score the rankings of those with a relevant pair and the confidence of all.
+
+    A query with no judgement of at least ``min_grade`` is one the knowledge base cannot answer:
+    the honest reply is "no good answer", and its first answer counts as wrong for the calibration.
+    """
+    threshold = kb.settings.threshold
+    held = {p.id for p in kb.pairs()}  # a judged pair that is not in the knowledge base answers nothing
+    run: dict[str, list[str]] = {}
+    top: list[tuple[float, bool]] = []
+    refused: list[bool] = []
+    answerable = 0
+    for qid, text in queries:
+        relevant = {d for d, g in qrels.get(qid, {}).items() if g >= min_grade and d in held}
+        hits = kb.search(text, k=10)
+        score = hits[0].score if hits else 0.0
+        top.append((score, bool(hits) and hits[0].pair.id in relevant))
+        if relevant:
+            answerable += 1
+            run[qid] = [h.pair.id for h in hits]
+        else:
+            refused.append(score < threshold)
+    judged = {q: qrels[q] for q in run}
+    metrics = ranking_metrics(judged, run, min_grade) if run else {}
+    return Evaluation(
+        metrics=metrics | {"ECE": expected_calibration_error(top)},
+        calibration=calibration_table(top),
+        queries=len(top),
+        answerable=answerable,
+        unanswerable=len(refused),
+        refused=sum(refused) / len(refused) if refused else 1.0,
+        threshold=threshold,
+    )
 
 
 def ranking_metrics(qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, list[str]], min_grade: int = 1) -> dict[str, float]:

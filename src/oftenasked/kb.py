@@ -243,7 +243,7 @@ class KnowledgeBase:
         # A few more than asked: a hit's confidence weighs its lead over the next different question.
         found = self.retrieval.search(index, question, max(k, confidence.RIVALS), self.weights, mask)
         pairs = self.retrieval.pairs_at(index, found.order)
-        return assemble.hits(index, found, pairs, self.calibration, k)
+        return assemble.hits(index, found, pairs, self.calibration, k, index.background(self.weights))
 
     def ask(
         self,
@@ -287,7 +287,9 @@ class KnowledgeBase:
         lead = [p.question for p in self.retrieval.pairs_at(index, found.order[: confidence.RIVALS])]
         # Twice as many as shown, so that demand can bring a more asked one forward (MMR picks in
         # order: the first ``top`` are the same either way).
-        picked = assemble.related_choice(index, found, lead, vector, self.calibration, self.settings.threshold, 2 * top)
+        picked = assemble.related_choice(
+            index, found, lead, vector, self.calibration, self.settings.threshold, 2 * top, index.background(self.weights)
+        )
         items = assemble.related(self.retrieval.pairs_at(index, [i for i, _ in picked]), picked)
         ids = [r.pair.id for r in items]
         demand = {}

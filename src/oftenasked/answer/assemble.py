@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..models import Answer, Hit, Pair, Related
 from ..retrieve.index import Candidates, SearchIndex
 from . import confidence
+from .background import Background
 from .related import select_related
 
 MAX_QUESTION_CHARS = 1000
@@ -30,14 +31,20 @@ def check_question(question: str) -> str:
 
 
 def hits(
-    index: SearchIndex, found: Candidates, pairs: Sequence[Pair], calibration: confidence.Calibration, k: int
+    index: SearchIndex,
+    found: Candidates,
+    pairs: Sequence[Pair],
+    calibration: confidence.Calibration,
+    k: int,
+    background: Background | None = None,
 ) -> list[Hit]:
     """The first ``k`` candidates as hits; the confidence of each weighs all of them (rivals).
 
-    ``pairs[i]`` is the pair of ``found.order[i]``, for every candidate."""
+    ``pairs[i]`` is the pair of ``found.order[i]``, for every candidate; ``background``: the knowledge
+    base's own (``SearchIndex.background``), which the confidence model reads hits against."""
     if len(pairs) != len(found.order):
         raise ValueError(f"{len(pairs)} pairs for {len(found.order)} candidates")
-    probabilities = calibration.probability(found.signals, found.fused, [p.question for p in pairs])
+    probabilities = calibration.probability(found.signals, found.fused, [p.question for p in pairs], background)
     out = []
     for at, pair in enumerate(pairs[:k]):
         text_at = int(found.matched_text[at])
@@ -74,6 +81,7 @@ def related_choice(
     calibration: confidence.Calibration,
     threshold: float,
     top: int,
+    background: Background | None = None,
 ) -> list[tuple[int, float]]:
     """(index position, relatedness) of the related questions to show, best first.
 
@@ -81,7 +89,7 @@ def related_choice(
     confidence decides whether the best one is shown as the answer (and so never repeated)."""
     lead = slice(0, confidence.RIVALS)
     probabilities = calibration.probability(
-        {name: values[lead] for name, values in found.signals.items()}, found.fused[lead], list(lead_questions)
+        {name: values[lead] for name, values in found.signals.items()}, found.fused[lead], list(lead_questions), background
     )
     shown = [int(found.order[0])] if probabilities[0] >= threshold else []
     anchor = index.main_question_vectors[shown[0]] if shown else vector

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..store import Store
 from ..store.search_rows import stamp_counts
+from .fusion import tuning
 
 FORMAT = 2
 """Bumped whenever the files' layout changes; old caches are then rebuilt."""
@@ -51,6 +52,7 @@ def stamp(store: Store, model: str, dim: int) -> dict[str, Any]:
         identity = 0
     return {
         "format": FORMAT,
+        "tuning": tuning()["version"],
         "generation": generation,
         "model": model,
         "dim": dim,

@@ -18,18 +18,22 @@ Three ways to search, with the same signals and the same fusion:
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..answer.background import Background, background
 from ..store import Store
 from ..store import search_rows as rows
 from . import cache
 from .coarse import CoarseIndex, basis_for
 from .embed import Embedder
-from .fusion import Weights, convex, scale_by_max
+from .fusion import Weights, convex, normalise
 from .lexical import LexicalIndex
 from .semantic import FirstVectors, VectorIndex
 from .threads import one_blas_thread
@@ -140,8 +144,36 @@ class SearchIndex:
                 assert isinstance(q, np.ndarray) and isinstance(a, np.ndarray)  # in memory on this path
                 basis = cache.derived(folder, expected, "coarse_basis.npy", lambda: basis_for(q, a))
                 self.coarse = (CoarseIndex(q, basis), CoarseIndex(a, basis))
+        self._store = store
+        self._folder = folder
+        self.from_cache_or_saved = folder is not None and cache.fresh(folder, expected)
+        self._backgrounds: dict[str, Background] = {}
         self.q_ordinals = np.asarray(data.q_ordinals)
         """Which phrasing of its pair each question text is (0: the question, then each alternate)."""
+
+    def background(self, weights: Weights) -> Background:
+        """What questions this knowledge base cannot answer score in it (``answer/background.py``):
+        computed once per index and weights, and kept in the index cache beside the knowledge base."""
+        key = hashlib.sha1(repr(weights).encode()).hexdigest()[:12]
+        if key in self._backgrounds:
+            return self._backgrounds[key]
+        path = self._folder / f"background-{key}.json" if self._folder is not None and self.from_cache_or_saved else None
+        found: Background | None = None
+        if path is not None and path.exists():
+            with contextlib.suppress(Exception):
+                found = Background(**json.loads(path.read_text()))
+        if found is None:
+            found = background(self, self._questions_at, weights)
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    staged = path.with_suffix(f".{os.getpid()}.tmp")
+                    staged.write_text(json.dumps(found.to_dict()))
+                    staged.replace(path)
+        self._backgrounds[key] = found
+        return found
+
+    def _questions_at(self, positions: list[int]) -> list[str]:
+        return [p.question for p in self._store.pairs([int(self.rowids[i]) for i in positions])]
 
     @property
     def size(self) -> int:
@@ -167,13 +199,17 @@ class SearchIndex:
             return self._search_candidates(query, vector, k, weights, None)
         question, q_text_scores = self.questions.pair_scores(vector)
         answer, _ = self.answers.pair_scores(vector)
-        signals = {
-            "question": np.maximum(question, 0.0),
-            "answer": np.maximum(answer, 0.0),
-            "lexical_question": scale_by_max(self.lexical_questions.scores(query, fast=True)),
-            "lexical_answer": scale_by_max(self.lexical_answers.scores(query, fast=True)),
-        }
-        fused = convex(signals, weights)
+        lexical = self._lexical(query)
+        signals = normalise(
+            {
+                "question": question,
+                "answer": answer,
+                "bm25_question": lexical[0],
+                "bm25_answer": lexical[1],
+                **self._bounds(query),
+            }
+        )
+        fused = convex(signals, weights, len(query.split()))
         if mask is not None:
             fused = np.where(mask, fused, -np.inf)
         allowed = self.size if mask is None else int(mask.sum())
@@ -236,15 +272,13 @@ class SearchIndex:
             lexical = [field.scores_at(i, pool) for field, i in zip(fields, ids)]
         question, q_arg = self.questions.scores_for(pool, vector)
         answer, _ = self.answers.scores_for(pool, vector)
-        signals = {
-            "question": np.maximum(question, 0.0),
-            "answer": np.maximum(answer, 0.0),
-            # Scaled by the best score among the candidates (exact search: among all pairs); the
-            # candidates hold the BM25 leaders, so the best pair is almost always among them.
-            "lexical_question": scale_by_max(lexical[0]),
-            "lexical_answer": scale_by_max(lexical[1]),
-        }
-        fused = convex(signals, weights)
+        # BM25 over the query's bound, not over the best score among the pairs searched: the same
+        # pair gets the same signals on every path, and whatever else the knowledge base holds.
+        signals = normalise(
+            {"question": question, "answer": answer, "bm25_question": lexical[0], "bm25_answer": lexical[1]}
+            | self._bounds(query)
+        )
+        fused = convex(signals, weights, len(query.split()))
         k = min(k, len(pool))
         if k <= 0:
             return _empty(signals)
@@ -257,6 +291,11 @@ class SearchIndex:
             matched_text=q_arg[at],
         )
 
+    def _bounds(self, query: str) -> dict[str, np.ndarray]:
+        return {
+            "bound_question": np.asarray(self.lexical_questions.bound(query)),
+            "bound_answer": np.asarray(self.lexical_answers.bound(query)),
+        }
 
     def _lexical(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         return self.lexical_questions.scores(query, fast=True), self.lexical_answers.scores(query, fast=True)

@@ -68,6 +68,7 @@ class LexicalIndex:
     def __init__(self, texts: list[str] | None = None, *, _state: tuple[int, Any, Any] | None = None) -> None:
         if _state is not None:
             self.size, self._tokenizer, self._bm25 = _state
+            self._term_max: np.ndarray | None = None
             return
         bm25s = _bm25s(building=True)
 
@@ -78,6 +79,7 @@ class LexicalIndex:
         self._bm25 = bm25s.BM25()
         if texts:
             self._bm25.index(ids, show_progress=False)
+        self._term_max = None
 
     def scores(self, query: str, *, fast: bool = False) -> np.ndarray:
         """One BM25 score per pair (0 where no query word occurs).
@@ -101,6 +103,33 @@ class LexicalIndex:
             weights = np.concatenate([matrix["data"][a:b] for a, b in spans])
             return np.bincount(docs, weights=weights, minlength=self.size).astype(np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
+
+    def bound(self, query: str) -> float:
+        """The most any pair can score for this query: each query word's best score over the pairs, summed.
+
+        Scores divided by it lie in [0, 1] and mean "how much of the query's weight this pair
+        matches". Unlike dividing by the best score among the pairs searched, the same pair gets the
+        same value on every search path and whether or not a better pair exists (a query whose
+        answer is missing must not have its best remaining match scaled up to 1).
+        """
+        ids = self.query_ids(query)
+        if not ids:
+            return 0.0
+        return float(self.term_max()[ids].sum())
+
+    def term_max(self) -> np.ndarray:
+        """Each word's highest score over the pairs (one pass over the postings, then kept)."""
+        if self._term_max is None:
+            matrix = self._bm25.scores
+            indptr = np.asarray(matrix["indptr"], dtype=np.int64)
+            data = np.asarray(matrix["data"], dtype=np.float32)
+            lengths = np.diff(indptr)
+            out = np.zeros(len(lengths), dtype=np.float32)
+            has = lengths > 0
+            if len(data):
+                out[has] = np.maximum.reduceat(data, indptr[:-1][has])
+            self._term_max = out
+        return self._term_max
 
     def _query_tokens(self, query: str) -> list[int]:
         # As a stream: the list form wraps even one query in a (disabled) progress bar, 0.05 ms a call.
@@ -161,6 +190,7 @@ class LexicalIndex:
             params.update({name: getattr(bm25, name) for name in _PARAMS})
             params["num_docs"] = int(bm25.scores["num_docs"])
             self._tokenizer.save_vocab(str(folder))
+            np.save(folder / "term_max.npy", self.term_max())
         (folder / "params.json").write_text(json.dumps(params))
 
     @classmethod
@@ -183,7 +213,11 @@ class LexicalIndex:
             nonoccurrence = folder / "nonoccurrence.npy"
             bm25.nonoccurrence_array = np.load(nonoccurrence) if nonoccurrence.exists() else None
             tokenizer.load_vocab(str(folder))
-        return cls(_state=(int(params["size"]), tokenizer, bm25))
+        index = cls(_state=(int(params["size"]), tokenizer, bm25))
+        term_max = folder / "term_max.npy"
+        if params["size"] and term_max.exists():
+            index._term_max = np.load(term_max)
+        return index
 
 
 _MATRIX = ("data", "indices", "indptr")

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..answer.background import Background
 from ..store import Store
 from .embed import Embedder
 from .fusion import Weights
@@ -148,6 +149,10 @@ class SegmentedIndex:
             if len(changed) >= self.merge_at:
                 self.merge_in_background()
             return True
+
+    def background(self, weights: Weights) -> Background:
+        """The main segment's (``SearchIndex.background``): the delta is small beside it."""
+        return self.main.background(weights)
 
     def merge(self) -> None:
         """Rebuild the main segment from the store (a full build) and drop the delta and the mask."""
