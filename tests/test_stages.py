@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from oftenasked.answer import confidence
+from oftenasked.answer.background import Background
 from oftenasked.answer.related import DUPLICATE, select_related
 from oftenasked.retrieve.chunk import chunks, passages
 from oftenasked.retrieve.fusion import Weights, convex, rrf, scale_by_max
@@ -52,9 +53,15 @@ def test_confidence_is_a_probability_that_never_rises_down_the_ranking() -> None
     fused = np.array([0.95, 0.3, 0.6, 0.2])  # out of order on purpose
     p = confidence.DEFAULT.probability(_signals([0.95, 0.3, 0.6, 0.2], [0.95, 0.3, 0.6, 0.2]), fused, list("abcd"))
     assert np.all((p >= 0) & (p <= 1)) and np.all(np.diff(p) <= 0)
-    strong = confidence.DEFAULT.probability(_signals([0.95, 0.2], [0.95, 0.2]), np.array([0.95, 0.2]), ["a", "b"])
-    weak = confidence.DEFAULT.probability(_signals([0.3, 0.2], [0.3, 0.2]), np.array([0.3, 0.2]), ["a", "b"])
+    # Read against a knowledge base where a wrong answer's question typically scores 0.55:
+    background = Background(fused=0.5, question=0.55, answer=0.55)
+    strong = confidence.DEFAULT.probability(_signals([0.95, 0.2], [0.95, 0.2]), np.array([0.95, 0.2]), ["a", "b"], background)
+    weak = confidence.DEFAULT.probability(_signals([0.3, 0.2], [0.3, 0.2]), np.array([0.3, 0.2]), ["a", "b"], background)
     assert strong[0] > 0.9 > 0.1 > weak[0]
+    # The same weak hit in a knowledge base where nothing wrong scores above 0.2 is less unlikely.
+    sparse = Background(fused=0.15, question=0.2, answer=0.2)
+    alone = confidence.DEFAULT.probability(_signals([0.3, 0.2], [0.3, 0.2]), np.array([0.3, 0.2]), ["a", "b"], sparse)
+    assert alone[0] > weak[0]
 
 
 # -- related selection ------------------------------------------------------------------------
