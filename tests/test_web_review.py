@@ -83,7 +83,7 @@ def test_review_page_lists_needs_gaps_and_suggestions_and_accepts(page: object, 
 def test_search_page_feedback_carries_a_session_and_did_you_mean_is_feedback(page: object, server: Running) -> None:
     p = page
     p.goto(server.url + "/")  # type: ignore[attr-defined]
-    p.get_by_label("Your question").fill("password reset help")  # type: ignore[attr-defined]
+    p.get_by_label("Your question").fill("help with my password please")  # type: ignore[attr-defined]
     p.get_by_role("button", name="Ask").click()  # type: ignore[attr-defined]
     p.locator("#no-answer").wait_for(state="visible")  # type: ignore[attr-defined]
     choice = p.locator("#suggestions button").nth(0)  # type: ignore[attr-defined]
@@ -92,7 +92,7 @@ def test_search_page_feedback_carries_a_session_and_did_you_mean_is_feedback(pag
     p.get_by_role("button", name="Yes").click()  # type: ignore[attr-defined]
     p.locator("#feedback-thanks").get_by_text("Thank you").wait_for()  # type: ignore[attr-defined]
     rows = server.kb.store.db.execute("SELECT question, better_id, helpful, session FROM feedback ORDER BY id").fetchall()
-    assert rows[0][0] == "password reset help" and rows[0][1] is not None  # the choice said which pair was right
+    assert rows[0][0] == "help with my password please" and rows[0][1] is not None  # the choice said which pair was right
     assert rows[1][2] == 1
     sessions = {r[3] for r in rows}
     assert len(sessions) == 1 and None not in sessions  # one tab: one opaque session id
