@@ -207,6 +207,11 @@ def test_edit_and_delete_a_pair(client: httpx.Client) -> None:
     assert body["answers"][0]["answer_html"] == "<p>Yes, within <strong>60</strong> days.</p>\n"
     assert body["answers"][0]["questions"] == ["Can I get a refund for my order?", "money back?"]
     assert_error(client.put("/pairs/refund", json={"colour": "red"}, headers=AUTH), 400)
+    # The limits of ingest hold for edits too: no control character in any field, bounded alternates.
+    assert "control character" in assert_error(client.put("/pairs/refund", json={"answer": "a\u0001b"}, headers=AUTH), 400)
+    assert "alternates" in assert_error(client.put("/pairs/refund", json={"alternates": ["x\u0007"]}, headers=AUTH), 400)
+    assert "too long" in assert_error(client.put("/pairs/refund", json={"alternates": ["x" * 1001]}, headers=AUTH), 400)
+    assert client.get("/pairs/refund").json()["answer"] == "Yes, within **60** days."
     assert_error(client.put("/pairs/nope", json={"answer": "x"}, headers=AUTH), 404)
     assert client.delete("/pairs/refund", headers=AUTH).json()["id"] == "refund"
     assert_error(client.get("/pairs/refund"), 404)

@@ -335,6 +335,7 @@ class KnowledgeBase:
             )
             if not updated.answer.strip():
                 raise InputError("the answer is empty")
+            _check_edit(updated)
             row = make_row(updated)
             writer = SourceWriter(self.store, self.embedder)
             embedded = writer.embed_missing([row], None)
@@ -455,3 +456,25 @@ class KnowledgeBase:
         with self.store.write_lock:
             usage.prune(self.store.db, self.settings.retention_days)
         return usage_stats.summary(self.store, query_log=self.settings.query_log)
+
+
+def _check_edit(pair: Pair) -> None:
+    """An edit meets the limits every ingested pair meets: no control characters, bounded fields."""
+    from .ingest import checks
+
+    fields: list[tuple[str, str, int | None]] = [
+        ("question", pair.question, checks.MAX_QUESTION_CHARS),
+        ("answer", pair.answer, checks.MAX_ANSWER_CHARS),
+        ("source", pair.source, checks.MAX_SOURCE_CHARS),
+    ]
+    if len(pair.alternates) > checks.MAX_ALTERNATES or len(pair.metadata) > checks.MAX_METADATA_ITEMS:
+        raise InputError(f"at most {checks.MAX_ALTERNATES} alternates and {checks.MAX_METADATA_ITEMS} metadata items")
+    fields += [("alternates", a, checks.MAX_QUESTION_CHARS) for a in pair.alternates]
+    for key, value in pair.metadata.items():
+        fields += [("metadata", key, checks.MAX_METADATA_KEY_CHARS), (f"metadata.{key}", value, checks.MAX_METADATA_VALUE_CHARS)]
+    for name, text, limit in fields:
+        bad = checks.control_character(text)
+        if bad:
+            raise InputError(f"{name} holds the control character {bad}, which is not allowed")
+        if limit is not None and len(text) > limit:
+            raise InputError(f"{name} is too long ({len(text)} characters; the limit is {limit})")

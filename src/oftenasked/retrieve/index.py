@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..answer.background import Background, background
+from ..answer.background import Background, background, recent, remember
 from ..store import Store
 from ..store import search_rows as rows
 from . import cache
@@ -153,7 +153,8 @@ class SearchIndex:
 
     def background(self, weights: Weights) -> Background:
         """What questions this knowledge base cannot answer score in it (``answer/background.py``):
-        computed once per index and weights, and kept in the index cache beside the knowledge base."""
+        computed once per index and weights (or kept from the last index when few pairs changed),
+        and kept in the index cache beside the knowledge base."""
         key = hashlib.sha1(repr(weights).encode()).hexdigest()[:12]
         if key in self._backgrounds:
             return self._backgrounds[key]
@@ -162,8 +163,12 @@ class SearchIndex:
         if path is not None and path.exists():
             with contextlib.suppress(Exception):
                 found = Background(**json.loads(path.read_text()))
+        place = str(getattr(self._store, "path", ""))
+        if found is None:
+            found = recent(place, key, self.size)
         if found is None:
             found = background(self, self._questions_at, weights)
+            remember(place, key, self.size, found)
             if path is not None:
                 with contextlib.suppress(OSError):
                     staged = path.with_suffix(f".{os.getpid()}.tmp")
