@@ -196,10 +196,15 @@ def main() -> None:
     parser.add_argument("--clusters", action="store_true", help="also measure the grouping of questions into needs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    report(with_clusters=args.clusters, as_json=args.json)
+
+
+def report(*, with_clusters: bool = False, as_json: bool = False) -> None:
+    """Print the simulated-use table (also printed by ``bench/quality.py --feedback``)."""
     corpus, queries, qrels = stackfaq()
     base = built_kb(corpus)
     results = [simulate(base, queries, qrels, sessions) for sessions in (Settings().suggestion_sessions, 2, 1)]
-    if args.json:
+    if as_json:
         print(json.dumps(results, indent=2))
     else:
         print(f"StackFAQ T076-T125: {len(queries)} paraphrases; use on one half, measured on the other\n")
@@ -213,7 +218,7 @@ def main() -> None:
                       f" {m['MRR@10']:.4f} | {m['P@1']:.4f} | {m['ECE']:.4f} | {m['answered']:.3f} | {m['precision']:.3f} |")
         print("\nlearning (asking the first half, feedback, suggestions, accepting):",
               ", ".join(f"{r['seconds']:.1f} s" for r in results))
-    if args.clusters:
+    if with_clusters:
         print("\nGrouping logged questions into needs (StackFAQ test threads as the true needs):\n")
         print(clusters(queries))
 

@@ -349,7 +349,14 @@ def main() -> None:
         "--sets", default="stackfaq,mediqa,starter", help="comma-separated: stackfaq, stackfaq-dev, mediqa, starter"
     )
     parser.add_argument("--related", action="store_true", help="also measure related questions")
+    parser.add_argument("--feedback", action="store_true",
+                        help="also simulate use: feedback and accepted suggestions on one half, measured on the other")
     args = parser.parse_args()
+    if args.feedback:
+        import feedback
+
+        feedback.report()
+        print()
     if args.related:
         print(related_report(), "\n")
     for qs in load_sets(args.sets.split(",")):
