@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import time
@@ -53,12 +52,7 @@ from oftenasked.usage.needs import SAME_NEED, Asked, cluster, group  # noqa: E40
 TEST_THREADS = {f"T{i:03d}" for i in range(76, 126)}
 
 
-def data_root() -> Path:
-    env = os.environ.get("OFTENASKED_DATA")
-    for candidate in (Path(env) if env else None, ROOT.parent / "shared" / "data", Path("/work/shared/data")):
-        if candidate and candidate.exists():
-            return candidate
-    raise SystemExit("data not found: set OFTENASKED_DATA to the folder holding the development sets")
+from sets import data_root  # noqa: E402  (the development sets' folder, found one way for every bench)
 
 
 def stackfaq() -> tuple[Path, list[tuple[str, str]], dict[str, dict[str, int]]]:

@@ -147,7 +147,7 @@ class SearchIndex:
         self._store = store
         self._folder = folder
         self.from_cache_or_saved = folder is not None and cache.fresh(folder, expected)
-        self._backgrounds: dict[str, Background] = {}
+        self._backgrounds: dict[Weights, Background] = {}
         self.q_ordinals = np.asarray(data.q_ordinals)
         """Which phrasing of its pair each question text is (0: the question, then each alternate)."""
 
@@ -155,9 +155,10 @@ class SearchIndex:
         """What questions this knowledge base cannot answer score in it (``answer/background.py``):
         computed once per index and weights (or kept from the last index when few pairs changed),
         and kept in the index cache beside the knowledge base."""
+        known = self._backgrounds.get(weights)  # every answer asks: a dict look-up, nothing hashed
+        if known is not None:
+            return known
         key = hashlib.sha1(repr(weights).encode()).hexdigest()[:12]
-        if key in self._backgrounds:
-            return self._backgrounds[key]
         path = self._folder / f"background-{key}.json" if self._folder is not None and self.from_cache_or_saved else None
         found: Background | None = None
         if path is not None and path.exists():
@@ -174,7 +175,7 @@ class SearchIndex:
                     staged = path.with_suffix(f".{os.getpid()}.tmp")
                     staged.write_text(json.dumps(found.to_dict()))
                     staged.replace(path)
-        self._backgrounds[key] = found
+        self._backgrounds[weights] = found
         return found
 
     def _questions_at(self, positions: list[int]) -> list[str]:
