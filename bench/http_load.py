@@ -131,8 +131,10 @@ class Writer(threading.Thread):
         self.last_error = ""
 
     def run(self) -> None:
+        # On a fixed clock (edit n is due at start + n / rate), so that a slow edit does not lower the rate.
         n = 0
-        while not self.stop.wait(1 / self.rate):
+        start = time.perf_counter()
+        while not self.stop.wait(max(0.0, start + (n + 1) / self.rate - time.perf_counter())):
             pair_id, answer = self.pairs[n % len(self.pairs)]
             body = json.dumps({"answer": f"{answer}\n\n(edit {n})"}).encode()
             request = urllib.request.Request(f"http://127.0.0.1:{self.port}/pairs/{urllib.parse.quote(pair_id)}", body,
@@ -291,6 +293,7 @@ def main() -> None:
               f"{'every question new' if args.unique else 'questions repeat'}")
         print("clients  requests  errors      req/s   p50 ms   p99 ms  server CPU ms/req")
         writer = Writer(port, edited, args.writes, token) if args.writes else None
+        writer_started = time.perf_counter()
         if writer:
             writer.start()
         for clients in (int(c) for c in args.clients.split(",")):
@@ -299,18 +302,21 @@ def main() -> None:
             after = group_cpu_seconds(server.pid)
             level.cpu_seconds = after - before if before is not None and after is not None else None
             print(level.row(), flush=True)
-        if writer:
-            writer.stop.set()
-            writer.join(30)
-            lat = sorted(writer.latencies) or [float("nan")]
-            print(f"writes: {len(writer.latencies)} at {args.writes:g}/s, {writer.errors} errors,"
-                  f" p50 {lat[len(lat) // 2] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms {writer.last_error}", flush=True)
         for rate in (float(r) for r in args.rate.split(",") if r.strip()):
             before = group_cpu_seconds(server.pid)
             level = asyncio.run(run_paced(port, payloads, rate, args.seconds, args.unique))
             after = group_cpu_seconds(server.pid)
             level.cpu_seconds = after - before if before is not None and after is not None else None
             print(level.row(), flush=True)
+        if writer:
+            # The edits go on through the open-loop levels too.
+            writer.stop.set()
+            writer.join(30)
+            lat = sorted(writer.latencies) or [float("nan")]
+            elapsed = time.perf_counter() - writer_started
+            print(f"writes: {len(writer.latencies)} in {elapsed:.0f} s ({len(writer.latencies) / elapsed:.2f}/s, asked"
+                  f" {args.writes:g}/s), {writer.errors} errors, p50 {lat[len(lat) // 2] * 1000:.0f} ms,"
+                  f" max {lat[-1] * 1000:.0f} ms {writer.last_error}", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

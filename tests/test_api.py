@@ -349,12 +349,19 @@ def test_repeated_questions_are_cached_until_a_write(client: httpx.Client) -> No
     assert client.get("/stats", headers=AUTH).json()["questions_asked"] == 3
 
 
-def test_the_bundled_starter_is_read_only(tmp_path: Path) -> None:
-    kb = make_kb(tmp_path / "starter-0123abcd.sqlite")
+def test_the_bundled_starter_is_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OFTENASKED_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    kb = make_kb(tmp_path / "cache" / "starter-0123abcd.sqlite")
     with running_server(kb) as running, httpx.Client(base_url=running.url) as c:
         assert "starter" in assert_error(c.delete("/pairs/refund", headers=AUTH), 403)
         assert c.post("/ask", json={"question": "Can I get a refund for my order?"}).json()["answered"]
     kb.close()
+    # A file of the user's own that only shares the name (a copy of the starter to edit) is theirs.
+    own = make_kb(tmp_path / "starter-faq.sqlite")
+    with running_server(own) as running, httpx.Client(base_url=running.url) as c:
+        assert c.delete("/pairs/refund", headers=AUTH).status_code == 200
+    own.close()
 
 
 def test_host_names_are_checked_against_dns_rebinding(tmp_path: Path) -> None:

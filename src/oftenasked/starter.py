@@ -48,14 +48,31 @@ def fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def starter_kb_path(progress: bool = False) -> Path:
-    """The starter knowledge base file, built on first use."""
+def starter_folder() -> Path:
+    """Where the starter knowledge base is built (the user cache, or ``OFTENASKED_CACHE``)."""
     import platformdirs
 
+    return Path(os.environ.get("OFTENASKED_CACHE") or platformdirs.user_cache_dir("oftenasked"))
+
+
+def is_starter(path: str | Path) -> bool:
+    """Whether ``path`` is a starter knowledge base built by :func:`starter_kb_path` (a cache file,
+    rebuilt at will): one in the starter's folder, not any file that happens to share its name."""
+    candidate = Path(path)
+    if not (candidate.name.startswith("starter-") and candidate.name.endswith(".sqlite")):
+        return False
+    try:
+        return candidate.resolve().parent == starter_folder().resolve()
+    except OSError:
+        return False
+
+
+def starter_kb_path(progress: bool = False) -> Path:
+    """The starter knowledge base file, built on first use."""
     from .retrieve.embed import MiniLM
     from .store.writer import SourceWriter, rederive_texts
 
-    folder = Path(os.environ.get("OFTENASKED_CACHE") or platformdirs.user_cache_dir("oftenasked"))
+    folder = starter_folder()
     path = folder / f"starter-{fingerprint()}.sqlite"
     if path.exists():
         return path

@@ -267,8 +267,9 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
 
 def _is_starter(path: str) -> bool:
     """Whether ``path`` is the bundled starter knowledge base (a cache file, rebuilt at will)."""
-    name = PurePosixPath(path.replace("\\", "/")).name
-    return name.startswith("starter-") and name.endswith(".sqlite")
+    from ..starter import is_starter
+
+    return is_starter(path)
 
 
 def _ingest_body() -> dict[str, Any]:
