@@ -54,6 +54,10 @@ TABLE: tuple[Setting, ...] = (
     # Off by default: BM25 scores drift slightly from a rebuild's until the background merge.
     Setting("live_index", False, "follow edits with a delta index and a removal mask, merged in the background"
             " (1 to opt in)", bool),
+    # For a PostgreSQL knowledge base with pgvector: from this size, a search's first pass is the HNSW
+    # index in the database instead of a faiss index each server builds and holds (bench/pgvector.py).
+    Setting("pgvector_min_pairs", 100_000, "pairs from which a PostgreSQL knowledge base's search starts from"
+            " pgvector's HNSW index (0: always)", int, low=0),
     Setting("embedder", "minilm", "embedding model: minilm (the bundled model) or hash (fast, deterministic, for tests)",
             str),
     # The HTTP server (`oftenasked serve`, api/config.py); safe by default.
@@ -96,6 +100,7 @@ class Settings:
     suggestions_auto: bool = default("suggestions_auto")
     gap_confidence: float = default("gap_confidence")
     live_index: bool = default("live_index")
+    pgvector_min_pairs: int = default("pgvector_min_pairs")
     embedder: str = default("embedder")
 
     @classmethod

@@ -10,9 +10,10 @@ The rest of oftenasked talks to a store through its methods and, for a few reads
 ``db`` is :class:`Connection`, which speaks that dialect to PostgreSQL: ``?`` becomes ``%s``,
 ``INSERT OR IGNORE`` becomes ``ON CONFLICT DO NOTHING``, ``BEGIN IMMEDIATE`` (a writer) takes the
 knowledge base's write lock (an advisory lock: one writer at a time, as in SQLite), and a plain
-``BEGIN`` (a reader wanting one snapshot) is REPEATABLE READ. Vectors stay float16 ``bytea``
-(what the in-process search index reads); every change bumps the generation and sends
-``NOTIFY oftenasked`` so that other servers can rebuild without polling.
+``BEGIN`` (a reader wanting one snapshot) is REPEATABLE READ. Vectors are pgvector ``halfvec``
+where the server has pgvector (else float16 ``bytea``; store/pgvector.py), read as the float16 bytes
+the in-process search index reads; every change bumps the generation and sends ``NOTIFY oftenasked``
+so that other servers can rebuild without polling.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import MissingExtraError, OftenaskedError
+from ..settings import load as load_settings
+from . import pgvector
 from .migrations import MIGRATIONS
 from .sqlite import Store, _split_sql
 
@@ -33,6 +36,8 @@ CHANNEL = "oftenasked"
 """The LISTEN/NOTIFY channel on which every change is announced (its payload: the new generation)."""
 WRITE_LOCK = 0x6F66_7465_6E61
 """The advisory-lock key that serialises writers (``oftena`` in ASCII)."""
+_VECTORS = re.compile(r"\bvectors\b")
+"""Statements on the vectors table: their results are read in binary (``halfvec`` as float16 bytes)."""
 
 def translate_ddl(statement: str) -> str:
     """A migration statement written for SQLite, as PostgreSQL says it."""
@@ -90,6 +95,8 @@ class Connection:
         except psycopg.OperationalError as exc:
             raise OftenaskedError(f"cannot connect to the PostgreSQL knowledge base: {str(exc).strip()}") from None
         self._lock = threading.RLock()
+        self.half = False
+        """Whether vectors are ``halfvec`` (pgvector) rather than ``bytea``: set once migrated."""
 
     @property
     def in_transaction(self) -> bool:
@@ -106,7 +113,8 @@ class Connection:
                 cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             else:
                 params = tuple(params)
-                cursor.execute(translate(sql, bool(params)), params or None)
+                binary = self.half and _VECTORS.search(sql) is not None
+                cursor.execute(translate(sql, bool(params)), params or None, binary=binary)
             return cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]] | Iterator[Sequence[Any]]) -> Any:
@@ -139,6 +147,9 @@ class PostgresStore(Store):
         self.db = self.pg  # type: ignore[assignment]  # speaks sqlite3's dialect to PostgreSQL
         if not readonly:
             self._migrate()
+        self.pg.half = pgvector.column_type(self.pg.raw) == "halfvec" and pgvector.register(self.pg.raw) is not None
+        self.pgvector_min_pairs = load_settings().pgvector_min_pairs
+        """From this many pairs, a search's first pass is the HNSW index in PostgreSQL (:meth:`first_pass`)."""
 
     def _migrate(self) -> None:
         with self.transaction():  # the write lock: two servers starting at once migrate once
@@ -161,6 +172,7 @@ class PostgresStore(Store):
                     for statement in _split_sql(MIGRATIONS[number]):
                         self.pg.raw.execute(translate_ddl(statement))
                 self.db.execute("UPDATE oftenasked_schema SET version = ?", (number + 1,))
+            pgvector.migrate(self.pg.raw, self.path)  # server migration 1: vectors as pgvector halfvec
 
     @property
     def schema_version(self) -> int:
@@ -217,9 +229,10 @@ class PostgresStore(Store):
         self.db.execute("UPDATE meta SET value = (CAST(value AS BIGINT) + 1)::text WHERE key = 'generation'")
 
     def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        encode = pgvector.Half if self.pg.half else (lambda v: v.astype(np.float16).tobytes())
         self.db.executemany(
             "INSERT INTO vectors(model, text_hash, vector) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            [(model, h, v.astype(np.float16).tobytes()) for h, v in vectors.items()],
+            [(model, h, encode(v)) for h, v in vectors.items()],
         )
 
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -229,6 +242,25 @@ class PostgresStore(Store):
             rows = self.pg.raw.execute(
                 "SELECT text_hash, vector FROM vectors WHERE model = %s AND text_hash = ANY(%s)",
                 (model, unique[start : start + 5000]),
+                binary=self.pg.half,
             )
             out.update((h, np.frombuffer(blob, dtype=np.float16)) for h, blob in rows)
         return out
+
+    def first_pass(
+        self, model: str, dim: int, rowids: np.ndarray, q_owners: np.ndarray, a_owners: np.ndarray, *,
+        forced: bool = False,
+    ) -> pgvector.ServerFirstPass | None:
+        """The search index's first pass from PostgreSQL's HNSW index (built now if missing), for a
+        knowledge base of at least ``pgvector_min_pairs`` pairs (or when ``forced``); None without
+        pgvector, below that size, or when the index cannot be built here (a read-only store)."""
+        if not self.pg.half or not (forced or len(rowids) >= self.pgvector_min_pairs):
+            return None
+        if self.readonly:
+            if not pgvector.index_exists(self.pg.raw, model, dim):
+                return None
+        else:
+            with self.transaction():  # one server builds it; the others wait on the write lock, then find it
+                pgvector.ensure_index(self.pg.raw, model, dim)
+        self.db.execute(f"SET hnsw.ef_search = {pgvector.EF_SEARCH}")  # (session-wide: every search wants it)
+        return pgvector.ServerFirstPass(self.pg.raw, self.pg._lock, model, rowids, q_owners, a_owners)
