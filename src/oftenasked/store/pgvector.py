@@ -33,6 +33,9 @@ HNSW_M = 16
 """Neighbours per node (pgvector's default); see bench/pgvector.py for the recall it gives."""
 HNSW_EF_CONSTRUCTION = 64
 """Candidates kept while building (pgvector's default)."""
+TEXTS = 512
+"""Nearest texts asked of PostgreSQL per search (of both kinds; at most twice what the first pass asks
+per kind): the latency/recall dial (bench/pgvector.py)."""
 EF_SEARCH = 600
 """Candidates kept while searching: at least the number of texts asked for (pgvector returns no
 more than ``hnsw.ef_search`` rows)."""
@@ -213,7 +216,7 @@ class ServerFirstPass:
         with self._last_lock:
             if self._last is not None and self._last[0] == key:
                 return self._last[1]
-        found = nearest_texts(self._raw, self._lock, self._model, vector, 2 * k)
+        found = nearest_texts(self._raw, self._lock, self._model, vector, min(2 * k, TEXTS))
         out = {kind: self._positions(kind, [(r, s) for t, r, s in found if t == kind]) for kind in ("q", "a")}
         with self._last_lock:
             self._last = (key, out)
