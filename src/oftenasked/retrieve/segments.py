@@ -22,6 +22,7 @@ index and [main, main + delta) in the delta.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +35,7 @@ from .embed import Embedder
 from .fusion import Weights
 from .index import Candidates, SearchIndex
 
+_layouts = itertools.count(1)
 MERGE_AT = 2_000
 """Pairs in the delta past which a background merge starts (its search is exact, so it must stay small)."""
 
@@ -115,6 +117,9 @@ class SegmentedIndex:
             self._set(generation, np.zeros(built.size, dtype=bool), None, np.zeros(0, dtype=np.int64))
 
     def _set(self, generation: int, removed: np.ndarray, delta: SearchIndex | None, delta_rowids: np.ndarray) -> None:
+        self.layout = next(_layouts)
+        """Changes whenever positions do: a merge moves pairs at the same generation, so what is
+        remembered by position (recent searches, filter postings) is keyed by this as well."""
         self.generation = generation
         self.removed = removed
         self.delta = delta
