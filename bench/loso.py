@@ -50,6 +50,7 @@ OLD_WEIGHTS = Weights(0.35, 0.55, 0.0, 0.1, 0.0)
 OLD_CALIBRATION = Calibration(
     intercept=-11.332, question=5.673, answer=2.560, lexical_question=1.037, lexical_answer=0.453, fused=3.439,
     margin=1.509, best=4.934, fused_over_background=0.0, question_over_background=0.0, answer_over_background=0.0,
+    fused_percentile=0.0, question_percentile=0.0, answer_percentile=0.0, margin_percentile=0.0,
 )
 
 
@@ -156,10 +157,14 @@ def fit_calibration(
         w.append(np.full(len(labels), 1.0 / len(labels)))
     X_, y_, w_ = np.vstack(X), np.concatenate(y), np.concatenate(w)
     columns = [Calibration.FEATURES.index(n) for n in names]
+    # Standardised, so that the penalty weighs every feature alike (percentiles and margins have other
+    # spreads); the coefficients are folded back to the raw features the product computes.
+    mu, sd = X_[:, columns].mean(axis=0), X_[:, columns].std(axis=0) + 1e-9
     model = LogisticRegression(C=C if c is None else c, max_iter=10000)
-    model.fit(X_[:, columns], y_, sample_weight=w_ * len(y_) / w_.sum())
-    coef = dict.fromkeys(Calibration.FEATURES, 0.0) | {n: float(v) for n, v in zip(names, model.coef_[0])}
-    return Calibration(intercept=float(model.intercept_[0]), **coef)
+    model.fit((X_[:, columns] - mu) / sd, y_, sample_weight=w_ * len(y_) / w_.sum())
+    raw = model.coef_[0] / sd
+    coef = dict.fromkeys(Calibration.FEATURES, 0.0) | {n: float(v) for n, v in zip(names, raw)}
+    return Calibration(intercept=float(model.intercept_[0] - raw @ mu), **coef)
 
 
 @dataclass

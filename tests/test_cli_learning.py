@@ -48,7 +48,8 @@ def test_learning_from_use_end_to_end(kb: str) -> None:
             run("ask", question, "--kb", kb, "--session", session)
     log = as_json("log", "--kb", kb, "--since", "1h")
     assert len(log) == 15 and {e["session"] for e in log} == {"ann", "bob", "cy"}
-    assert {e["question"] for e in as_json("log", "--kb", kb, "--unanswered")} == {stream[3], stream[4]}
+    # Jogging is ambiguous here: two pairs tie, and it gets "no good answer" with both as suggestions.
+    assert {e["question"] for e in as_json("log", "--kb", kb, "--unanswered")} == {JOGGING, stream[3], stream[4]}
 
     often = as_json("often", "--kb", kb, "--top", "3")
     assert all(set(n) >= {"count", "questions", "pair_id", "confidence"} for n in often)
@@ -61,8 +62,10 @@ def test_learning_from_use_end_to_end(kb: str) -> None:
     assert gaps[0]["questions"][0] in (stream[3], stream[4]) and gaps[0]["people"] == 3
     assert set(gaps[0]) >= {"count", "questions", "pair_id", "confidence"}
 
-    before = as_json("ask", JOGGING, "--kb", kb, "--top", "1")["answers"][0]
-    assert before["question"] != PREVENT  # today it answers with another pair
+    asked = as_json("ask", JOGGING, "--kb", kb, "--top", "1")
+    assert asked["answers"] == []  # today: no good answer, another pair suggested first
+    before = asked["did_you_mean"][0]
+    assert before["question"] != PREVENT
     prevent_id = next(p["id"] for p in map(json.loads, run("export", "--kb", kb).splitlines())
                       if p["question"] == PREVENT)
     run("feedback", JOGGING, "--pair", prevent_id, "--kb", kb, "--session", "ann")
@@ -81,7 +84,7 @@ def test_learning_from_use_end_to_end(kb: str) -> None:
     assert as_json("ask", "lower back pain when jogging", "--kb", kb, "--top", "1")["answers"][0]["id"] == prevent_id
 
     assert "reverted" in run("revert", str(suggestion["id"]), "--kb", kb)
-    assert as_json("ask", JOGGING, "--kb", kb, "--top", "1")["answers"][0]["id"] == before["id"]
+    assert as_json("ask", JOGGING, "--kb", kb, "--top", "1")["did_you_mean"][0]["id"] == before["id"]
     assert "forgotten" in run("log", "--forget", "--kb", kb)
     assert as_json("log", "--kb", kb) == [] and as_json("often", "--kb", kb) == []
 

@@ -17,9 +17,10 @@ from oftenasked.store import Store
 
 SLICE = Path(__file__).resolve().parents[1] / "bench" / "data" / "stackfaq-slice"
 
-# Measured 2026-11-27 with the shipped weights and calibration: MRR@10 0.990, P@1 0.984; first hits: 90 % of
-# the right ones at confidence >= 0.5, 96 % of the wrong ones under it, ECE 0.053. The floors sit a little
-# under, so a real regression fails and noise does not.
+# Measured 2026-12-01 with the shipped weights and calibration (tuning.json v4): MRR@10 0.990, P@1 0.984;
+# first hits: 98 % of the right ones at confidence >= 0.5, 77 % of the wrong ones under it, ECE 0.151. (v3:
+# 90 %, 96 %; the percentile model of v4 trades some of StackFAQ's refusals for the worst held-out sets':
+# bench/RESULTS.md.) The floors sit a little under, so a real regression fails and noise does not.
 MRR_FLOOR = 0.97
 P1_FLOOR = 0.96
 
@@ -57,8 +58,8 @@ def test_first_hits_are_confident_and_roughly_calibrated(slice_run):
     _, _, top = slice_run
     right = [score for score, ok in top if ok]
     wrong = [score for score, ok in top if not ok]
-    assert sum(score >= 0.5 for score in right) / len(right) > 0.8
-    assert sum(score < 0.5 for score in wrong) / len(wrong) > 0.8
+    assert sum(score >= 0.5 for score in right) / len(right) > 0.9
+    assert sum(score < 0.5 for score in wrong) / len(wrong) > 0.72
     # The confidence model is fitted on six development sets, none favoured (bench/loso.py): on
-    # StackFAQ held out its ECE was 0.135, so this slice of it is held to that level, not tighter.
+    # StackFAQ held out its ECE was 0.117, so this slice of it is held to that level, not tighter.
     assert expected_calibration_error(top) < 0.16

@@ -3,13 +3,14 @@ chunking, and BM25 against bm25s itself and against the formula by hand."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
 from oftenasked.answer import confidence
-from oftenasked.answer.background import Background
+from oftenasked.answer.background import SAMPLED, Background
 from oftenasked.answer.related import DUPLICATE, select_related
 from oftenasked.retrieve.chunk import chunks, passages
 from oftenasked.retrieve.fusion import Weights, convex, rrf, scale_by_max
@@ -53,15 +54,33 @@ def test_confidence_is_a_probability_that_never_rises_down_the_ranking() -> None
     fused = np.array([0.95, 0.3, 0.6, 0.2])  # out of order on purpose
     p = confidence.DEFAULT.probability(_signals([0.95, 0.3, 0.6, 0.2], [0.95, 0.3, 0.6, 0.2]), fused, list("abcd"))
     assert np.all((p >= 0) & (p <= 1)) and np.all(np.diff(p) <= 0)
-    # Read against a knowledge base where a wrong answer's question typically scores 0.55:
-    background = Background(fused=0.5, question=0.55, answer=0.55)
-    strong = confidence.DEFAULT.probability(_signals([0.95, 0.2], [0.95, 0.2]), np.array([0.95, 0.2]), ["a", "b"], background)
-    weak = confidence.DEFAULT.probability(_signals([0.3, 0.2], [0.3, 0.2]), np.array([0.3, 0.2]), ["a", "b"], background)
-    assert strong[0] > 0.9 > 0.1 > weak[0]
-    # The same weak hit in a knowledge base where nothing wrong scores above 0.2 is less unlikely.
-    sparse = Background(fused=0.15, question=0.2, answer=0.2)
-    alone = confidence.DEFAULT.probability(_signals([0.3, 0.2], [0.3, 0.2]), np.array([0.3, 0.2]), ["a", "b"], sparse)
-    assert alone[0] > weak[0]
+    # Read against a knowledge base whose wrong first hits score 0.4-0.7 (questions it cannot answer):
+    wrong = tuple(np.linspace(0.4, 0.7, 101).tolist())
+    margins = tuple(np.linspace(0.0, 0.1, 101).tolist())
+    dense = Background(samples={"fused": wrong, "question": wrong, "answer": wrong, "margin": margins})
+    strong = confidence.DEFAULT.probability(_signals([0.95, 0.2], [0.95, 0.2]), np.array([0.95, 0.2]), ["a", "b"], dense)
+    weak = confidence.DEFAULT.probability(_signals([0.5, 0.45], [0.5, 0.45]), np.array([0.5, 0.45]), ["a", "b"], dense)
+    assert strong[0] > 0.85 > 0.5 > weak[0]
+    # The same weak hit in a knowledge base where nothing wrong scores above 0.3 stands out.
+    low = tuple(np.linspace(0.0, 0.3, 101).tolist())
+    sparse = Background(samples={"fused": low, "question": low, "answer": low, "margin": margins})
+    alone = confidence.DEFAULT.probability(_signals([0.5, 0.45], [0.5, 0.45]), np.array([0.5, 0.45]), ["a", "b"], sparse)
+    assert alone[0] > 0.5 > weak[0]
+
+
+def test_a_background_places_a_hit_among_the_wrong_answers_and_round_trips() -> None:
+    sample = tuple(np.linspace(0.2, 0.8, 300).tolist())
+    bg = Background(fused=0.5, question=0.5, answer=0.5, questions_asked=300, samples={n: sample for n in SAMPLED})
+    assert np.allclose(bg.percentile("fused", np.array([0.1, 0.5, 0.9])), [0.1 * 30 / 330, (150 + 15) / 330, (300 + 27) / 330])
+    # A background of four questions barely moves a percentile off the signal itself.
+    few = Background(samples={n: (0.2, 0.4, 0.6, 0.8) for n in SAMPLED})
+    assert np.allclose(few.percentile("answer", np.array([0.9])), [(4 + 0.9 * 30) / 34])
+    assert Background.from_dict(json.loads(json.dumps(bg.to_dict()))) == bg
+    # No background measured (a knowledge base of one pair): the signal itself stands in.
+    assert Background().percentile("question", np.array([-0.2, 0.3, 1.4])).tolist() == [0.0, 0.3, 1.0]
+    # A cached background from before the samples is not taken for one with them.
+    with pytest.raises(ValueError):
+        Background.from_dict({"fused": 0.5, "question": 0.5, "answer": 0.5, "questions_asked": 4})
 
 
 # -- related selection ------------------------------------------------------------------------

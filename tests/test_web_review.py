@@ -13,7 +13,7 @@ from .conftest_server import TOKEN, Running
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-quic", "--no-first-run"]
-HOSTILE_GAP = 'Do you ship to <img src=x onerror="window.__pwned=1"> Mars?'
+HOSTILE_GAP = 'Do you ship to <svg onload="top.__gapped=1"></svg> Mars?'
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
 
@@ -60,8 +60,8 @@ def test_review_page_lists_needs_gaps_and_suggestions_and_accepts(page: object, 
     assert "How do I reset my password?" in often and "by 3 people" in often
     gaps = p.locator("#gap-list")  # type: ignore[attr-defined]
     assert HOSTILE_GAP in gaps.text_content()  # shown as text, never as markup
-    assert p.locator("#reports img").count() == 0  # type: ignore[attr-defined]
-    assert p.evaluate("window.__pwned === undefined")  # type: ignore[attr-defined]
+    assert p.locator("#reports img, #reports svg").count() == 0  # type: ignore[attr-defined]
+    assert p.evaluate("window.__pwned === undefined && window.__gapped === undefined")  # type: ignore[attr-defined]
     suggestion = p.locator("#suggestion-list > li").first  # type: ignore[attr-defined]
     assert "where is my parcel" in suggestion.text_content() and "track" in suggestion.text_content()
 

@@ -391,8 +391,8 @@ class KnowledgeBase:
         return feedback
 
     # -- learning from use: the log, often asked needs, gaps, suggestions (usage/) --------
-    # These read and write through the store's one write connection, under its write lock: the
-    # usage/ modules still hold their own SQL (not yet moved into store/).
+    # These read and write through the store's one write connection, under its write lock (their
+    # rows through store/usage_rows.py and store/suggestion_rows.py).
     def query_log(self, since: str | None = None, unanswered: bool = False, limit: int = 1000) -> list[usage.LogEntry]:
         """Logged questions since ``since`` ('7d', '12h'...), newest first, with their feedback."""
         self.flush_query_log()

@@ -6,7 +6,8 @@ about a condition it lacks still finds a close question; in a small FAQ of a sho
 finds nothing close. So the knowledge base is asked its own questions with each one's own pair (and
 every pair asking the same thing) left out: each such search is a question it cannot answer, and its
 first hit shows how well a wrong answer scores here. The confidence model reads a hit's signals
-against that background (``answer/confidence.py``).
+against that background (``answer/confidence.py``): above all, the share of those wrong first hits
+that the hit outscores (its percentile), which means the same in every knowledge base.
 
 Computed from the stored vectors (nothing is embedded), on a fixed sample of pairs, when the search
 index is built; it changes only when the knowledge base does.
@@ -16,8 +17,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,19 +38,71 @@ SAMPLE = 300
 SAME_QUESTION = 0.9
 """Question vectors this close ask the same thing: left out with the pair asked."""
 HITS = 20
+RIVALS = 10
+"""Hits the confidence model looks at (``confidence.RIVALS``; kept here to spare an import cycle)."""
+VERSION = 2
+"""Of what a background holds (part of its cache file's name): 2 keeps the sorted samples."""
+SAMPLED = ("fused", "question", "answer", "margin")
+PRIOR = 30
+"""Pseudo-hits beside a background's sample in :meth:`Background.percentile` (a tenth of a full one)."""
+
+
+def margins(fused: np.ndarray, questions: Sequence[str] | None = None) -> np.ndarray:
+    """Each hit's fused score minus that of the best other hit with a different question (hits best
+    first; answers to the same question are not rivals); without ``questions`` every other hit is a
+    rival. A hit with no rival in the list gets its own fused score as margin."""
+    n = len(fused)
+    keys = [" ".join(q.lower().split()) for q in questions] if questions is not None else list(range(n))
+    out = np.array(fused, dtype=np.float64, copy=True)
+    for i in range(n):
+        for j in range(n):
+            if j != i and keys[j] != keys[i]:
+                out[i] = fused[i] - fused[j]
+                break
+    return out
 
 
 @dataclass(frozen=True)
 class Background:
-    """Medians, over questions this knowledge base cannot answer, of its first hit's signals."""
+    """Over questions this knowledge base cannot answer, its first hit's signals: their medians, and
+    the sorted samples (``SAMPLED``) that :meth:`percentile` reads a hit against."""
 
     fused: float = 0.0
     question: float = 0.0
     answer: float = 0.0
     questions_asked: int = 0
+    samples: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, float]:
-        return {"fused": self.fused, "question": self.question, "answer": self.answer, "questions_asked": self.questions_asked}
+    def percentile(self, name: str, values: np.ndarray) -> np.ndarray:
+        """The share of this knowledge base's wrong first hits that ``values`` outscore, in [0, 1].
+
+        A small knowledge base has few questions to ask itself, and a share of five is no measure: the
+        sample counts beside ``PRIOR`` pseudo-hits spread evenly over [0, 1] (the value itself, clipped,
+        is their share), so that with no background at all the signal stands in for its percentile
+        and a hit of a ten-pair FAQ is not certain just because it beats nine others."""
+        values = np.asarray(values, dtype=np.float64)
+        prior = np.clip(values, 0.0, 1.0)
+        sample = self.samples.get(name, ())
+        if not sample:
+            return prior
+        share = np.searchsorted(np.asarray(sample), values, side="left") / len(sample)
+        return np.asarray((len(sample) * share + PRIOR * prior) / (len(sample) + PRIOR))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "fused": self.fused, "question": self.question, "answer": self.answer,
+            "questions_asked": self.questions_asked, "samples": {k: list(v) for k, v in self.samples.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Background:
+        samples = {str(k): tuple(float(x) for x in v) for k, v in data.get("samples", {}).items()}
+        if set(samples) != set(SAMPLED):
+            raise ValueError("a background without its samples")
+        return cls(
+            fused=float(data["fused"]), question=float(data["question"]), answer=float(data["answer"]),
+            questions_asked=int(data["questions_asked"]), samples=samples,
+        )
 
 
 def background(
@@ -62,7 +115,7 @@ def background(
     vectors = index.main_question_vectors
     picked = np.unique(np.linspace(0, n - 1, num=min(sample, n)).astype(np.int64)).tolist()
     texts = dict(zip(picked, questions_at(picked)))
-    fused, question, answer = [], [], []
+    seen: dict[str, list[float]] = {name: [] for name in SAMPLED}
     for i in picked:
         vector = np.asarray(vectors[i], dtype=np.float32)
         found = index.search(texts[i], vector, min(HITS, n), weights)
@@ -72,17 +125,22 @@ def background(
         keep = np.flatnonzero((found.order != i) & ~same)
         if not len(keep):
             continue
-        first = int(keep[0])
-        fused.append(float(found.fused[first]))
-        question.append(float(found.signals["question"][first]))
-        answer.append(float(found.signals["answer"][first]))
-    if not fused:
+        # What a search for this question returns once its answer is gone: the hits kept, as the
+        # confidence model sees them (its first RIVALS), and their margins.
+        kept = keep[:RIVALS]
+        first = int(kept[0])
+        seen["fused"].append(float(found.fused[first]))
+        seen["question"].append(float(found.signals["question"][first]))
+        seen["answer"].append(float(found.signals["answer"][first]))
+        seen["margin"].append(float(margins(found.fused[kept], questions_at(found.order[kept].tolist()))[0]))
+    if not seen["fused"]:
         return Background()
     return Background(
-        fused=float(np.median(fused)),
-        question=float(np.median(question)),
-        answer=float(np.median(answer)),
-        questions_asked=len(fused),
+        fused=float(np.median(seen["fused"])),
+        question=float(np.median(seen["question"])),
+        answer=float(np.median(seen["answer"])),
+        questions_asked=len(seen["fused"]),
+        samples={name: tuple(sorted(round(v, 6) for v in values)) for name, values in seen.items()},
     )
 
 

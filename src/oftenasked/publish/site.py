@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputError
+from ..store import usage_rows
 from . import manifest as manifest_mod
 from . import search as search_mod
 from .index import INLINE_INDEX, build_index
@@ -86,10 +87,8 @@ def _topic(pair: Pair, titles: dict[str, str]) -> str:
 def _demand(kb: KnowledgeBase, pairs: list[Pair]) -> np.ndarray:
     """How often each pair was given as an answer, from the query log (zeros when it is empty)."""
     kb.flush_query_log()
-    rows = kb.store.db.execute(
-        "SELECT answer_id, count(*) FROM queries WHERE answered = 1 AND answer_id IS NOT NULL GROUP BY answer_id"
-    ).fetchall()
-    counts = {str(i): int(n) for i, n in rows}
+    with kb.store.snapshot() as db:
+        counts = usage_rows.answered_counts(db)
     return np.asarray([counts.get(p.id, 0) for p in pairs], dtype=np.float64)
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..answer.background import VERSION as BACKGROUND_VERSION
 from ..answer.background import Background, background, recent, remember
 from ..store import Store
 from ..store import search_rows as rows
@@ -167,12 +168,12 @@ class SearchIndex:
         known = self._backgrounds.get(weights)  # every answer asks: a dict look-up, nothing hashed
         if known is not None:
             return known
-        key = hashlib.sha1(repr(weights).encode()).hexdigest()[:12]
+        key = hashlib.sha1(f"{weights!r} {BACKGROUND_VERSION}".encode()).hexdigest()[:12]
         path = self._folder / f"background-{key}.json" if self._folder is not None and self.from_cache_or_saved else None
         found: Background | None = None
         if path is not None and path.exists():
             with contextlib.suppress(Exception):
-                found = Background(**json.loads(path.read_text()))
+                found = Background.from_dict(json.loads(path.read_text()))
         place = str(getattr(self._store, "path", ""))
         if found is None:
             found = recent(place, key, self.size)

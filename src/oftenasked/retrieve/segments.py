@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..answer.background import Background
-from ..store import Store
+from ..store import Store, segment_rows
 from .embed import Embedder
 from .fusion import Weights
 from .index import Candidates, SearchIndex
@@ -66,30 +66,16 @@ def _hashes(store: Store) -> tuple[int, dict[int, str]]:
     """The generation and every pair's content hash, read in one snapshot."""
     with store.snapshot() as db:
         generation = store.generation()
-        hashes = {int(r): str(h) for r, h in db.execute("SELECT rowid, content_hash FROM pairs")}
+        hashes = segment_rows.content_hashes(db)
     return generation, hashes
 
 
 def _copy_pairs(store: Store, rowids: Sequence[int], model: str) -> Store:
     """An in-memory store holding only these pairs (rowids kept), their sources, texts and vectors."""
     memory = Store(":memory:")
-    dst = memory.db
-    wanted = list(rowids)
-    with store.snapshot() as src, memory.transaction():
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            pairs = src.execute(f"SELECT * FROM pairs WHERE rowid IN ({marks})", chunk).fetchall()
-            sources = {row[2] for row in pairs}
-            for source_id in sources:
-                row = src.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
-                dst.execute(f"INSERT OR IGNORE INTO sources VALUES ({','.join('?' * len(row))})", tuple(row))
-            for row in pairs:
-                dst.execute(f"INSERT INTO pairs VALUES ({','.join('?' * len(row))})", tuple(row))
-            texts = src.execute(f"SELECT * FROM texts WHERE pair_rowid IN ({marks})", chunk).fetchall()
-            if texts:
-                dst.executemany(f"INSERT INTO texts VALUES ({','.join('?' * len(texts[0]))})", [tuple(t) for t in texts])
-            memory.put_vectors(model, store.cached_vectors(model, [t[4] for t in texts]))
+    with store.snapshot() as src, memory.transaction() as dst:
+        hashes = segment_rows.copy_pairs(src, dst, rowids)
+        memory.put_vectors(model, store.cached_vectors(model, hashes))
     return memory
 
 

@@ -1,9 +1,10 @@
 """Learning from use: the query log (what is really asked), feedback on answers, and what they teach.
 
 All of it lives in the knowledge base (migrations 2 and 4), holds no personal data (redact.py) and
-is written through the KnowledgeBase on the store's write connection, under its write lock (the SQL
-is still here, not yet in store/); rows older than the ``retention_days`` setting are deleted as new
-ones are written (``prune``):
+is written through the KnowledgeBase on the store's write connection, under its write lock; the
+modules here decide, their rows are read and written by store/usage_rows.py and
+store/suggestion_rows.py. Rows older than the ``retention_days`` setting are deleted as new ones are
+written (``prune``):
 
 * batch.py: the query log taken at once and written by its own thread; stats.py: what ``stats`` reports
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 
+from ..store import usage_rows
+
 WINDOW_DAYS = 30
 """How far back demand is counted."""
 T = TypeVar("T")
@@ -23,13 +25,7 @@ def counts(db: sqlite3.Connection, pair_ids: Sequence[str], days: int = WINDOW_D
     if not pair_ids:
         return {}
     cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
-    marks = ",".join("?" * len(pair_ids))
-    rows = db.execute(
-        f"SELECT answer_id, count(*) FROM queries WHERE answered = 1 AND answer_id IN ({marks}) AND asked_at >= ?"
-        " GROUP BY answer_id",
-        (*pair_ids, cutoff),
-    )
-    return {str(a): int(n) for a, n in rows}
+    return usage_rows.answered_counts(db, pair_ids, cutoff)
 
 
 def rank_by_demand(items: Sequence[T], pair_ids: Sequence[str], demand: dict[str, int], min_demand: int) -> list[T]:

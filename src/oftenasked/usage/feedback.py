@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import InputError
+from ..store import usage_rows
 from .log import sweep_vectors
 from .querylog import check_session, cutoff
 from .redact import redact
@@ -48,9 +49,8 @@ def record_feedback(
     """
     if prune_feedback(db, keep_days):
         sweep_vectors(db)
-    db.execute(
-        "INSERT INTO feedback(given_at, question, pair_id, helpful, better_id, session, editor)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    usage_rows.insert_feedback(
+        db,
         (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
             redact(feedback.question.strip())[:1000] if keep_question else "",
@@ -67,13 +67,10 @@ def prune_feedback(db: sqlite3.Connection, keep_days: float | None) -> int:
     """Delete the feedback rows older than ``keep_days`` (None or 0: keep all); how many went."""
     if not keep_days or keep_days <= 0:
         return 0
-    return db.execute("DELETE FROM feedback WHERE given_at < ?", (cutoff(keep_days),)).rowcount
+    return usage_rows.delete_feedback_before(db, cutoff(keep_days))
 
 
 def feedback_counts(db: sqlite3.Connection) -> dict[str, int]:
     """Totals: helpful, not helpful, and "this other answer" suggestions."""
-    helpful, unhelpful, better = db.execute(
-        "SELECT coalesce(sum(helpful = 1), 0), coalesce(sum(helpful = 0), 0),"
-        " coalesce(sum(better_id IS NOT NULL), 0) FROM feedback"
-    ).fetchone()
-    return {"helpful": int(helpful), "not_helpful": int(unhelpful), "other_answer": int(better)}
+    helpful, unhelpful, better = usage_rows.feedback_totals(db)
+    return {"helpful": helpful, "not_helpful": unhelpful, "other_answer": better}

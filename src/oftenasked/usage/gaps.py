@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..retrieve.embed import Embedder
+from ..store import usage_rows
 from .needs import Asked, Need, group, summarise
 
 MIN_COUNT = 2
@@ -25,20 +26,8 @@ Nearest = Callable[[str], Sequence[dict[str, Any]]]
 def badly_answered(db: sqlite3.Connection, cutoff: str | None, low: float) -> list[Asked]:
     """Logged questions left unanswered or answered under ``low``, and unhelpful feedback, since ``cutoff``."""
     since = cutoff or ""
-    events = [
-        Asked(q, a, c, bool(ok), s)
-        for q, a, c, ok, s in db.execute(
-            "SELECT question, answer_id, confidence, answered, session FROM queries"
-            " WHERE asked_at >= ? AND (answered = 0 OR confidence < ?)",
-            (since, low),
-        )
-    ]
-    events += [
-        Asked(q, p, None, True, s, unhelpful=True)
-        for q, p, s in db.execute(
-            "SELECT question, pair_id, session FROM feedback WHERE given_at >= ? AND helpful = 0", (since,)
-        )
-    ]
+    events = [Asked(q, a, c, bool(ok), s) for q, a, c, ok, s in usage_rows.asked_badly_since(db, since, low)]
+    events += [Asked(q, p, None, True, s, unhelpful=True) for q, p, s in usage_rows.unhelpful_since(db, since)]
     return events
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..errors import InputError
+from ..store import usage_rows
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
 _UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -51,23 +52,17 @@ def entries(db: sqlite3.Connection, since: str | None = None, unanswered: bool =
     asked is attached to it.
     """
     cutoff = since_cutoff(since) or ""
-    rows = db.execute(
-        "SELECT asked_at, question, answer_id, confidence, answered, session FROM queries"
-        " WHERE asked_at >= ? AND (? = 0 OR answered = 0) ORDER BY asked_at DESC, id DESC LIMIT ?",
-        (cutoff, int(unanswered), limit),
-    ).fetchall()
+    rows = usage_rows.newest_queries(db, cutoff, unanswered, limit)
     given: dict[str, list[tuple[str, str | None, dict[str, Any]]]] = {}
-    for at, question, pair_id, helpful, better_id, session in db.execute(
-        "SELECT given_at, question, pair_id, helpful, better_id, session FROM feedback WHERE given_at >= ?", (cutoff,)
-    ):
+    for at, question, pair_id, helpful, better_id, session in usage_rows.feedback_since(db, cutoff):
         item = {"given_at": at, "pair_id": pair_id, "helpful": None if helpful is None else bool(helpful),
                 "better_id": better_id}
         given.setdefault(question.lower(), []).append((at, session, item))
     out = []
-    for at, question, pair_id, conf, answered, session in rows:
-        later = [item for f_at, f_session, item in given.get(question.lower(), ())
-                 if f_at >= at and (session is None or f_session in (None, session))]
-        out.append(LogEntry(at, question, pair_id, conf, bool(answered), session, later))
+    for asked_at, asked, answer_id, conf, answered, asked_in in rows:
+        later = [item for f_at, f_session, item in given.get(asked.lower(), ())
+                 if f_at >= asked_at and (asked_in is None or f_session in (None, asked_in))]
+        out.append(LogEntry(asked_at, asked, answer_id, conf, bool(answered), asked_in, later))
     return out
 
 
@@ -75,17 +70,7 @@ def forget(db: sqlite3.Connection) -> int:
     """Empty the query log: logged questions, feedback, their vectors, and the suggestions not yet
     decided (they quote what people typed). Accepted and rejected suggestions stay: they record
     what the editor changed. Returns how many questions were forgotten."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        count = db.execute("DELETE FROM queries").rowcount
-        db.execute("DELETE FROM feedback")
-        db.execute("DELETE FROM query_vectors")
-        db.execute("DELETE FROM suggestions WHERE status = 'open'")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-    return int(count)
+    return usage_rows.forget_all(db)
 
 
 def sweep_vectors(db: sqlite3.Connection) -> int:
@@ -93,8 +78,7 @@ def sweep_vectors(db: sqlite3.Connection) -> int:
     setting, or forgotten): a vector is what someone typed, in another form. How many went."""
     from .needs import text_hash
 
-    live = {text_hash(q) for (q,) in db.execute("SELECT question FROM queries UNION SELECT question FROM feedback")}
-    stale = [(h,) for (h,) in db.execute("SELECT DISTINCT text_hash FROM query_vectors") if h not in live]
-    if stale:
-        db.executemany("DELETE FROM query_vectors WHERE text_hash = ?", stale)
+    live = {text_hash(q) for q in usage_rows.logged_questions(db)}
+    stale = [h for h in usage_rows.query_vector_hashes(db) if h not in live]
+    usage_rows.delete_query_vectors(db, stale)
     return len(stale)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..retrieve.embed import Embedder
+from ..store import usage_rows
 
 SAME_NEED = 0.72
 """Cosine of two questions' vectors from which they ask for the same thing (bench/feedback.py)."""
@@ -45,30 +46,13 @@ def text_hash(text: str) -> str:
 def vectors(db: sqlite3.Connection, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """Unit vectors of ``texts``, read from ``query_vectors`` or embedded once and kept there."""
     hashes = [text_hash(t) for t in texts]
-    found: dict[str, np.ndarray] = {}
-    wanted = sorted(set(hashes))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for h, blob in db.execute(
-            f"SELECT text_hash, vector FROM query_vectors WHERE model = ? AND text_hash IN ({marks})",
-            (embedder.name, *chunk),
-        ):
-            found[h] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+    found = {h: np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+             for h, blob in usage_rows.query_vectors(db, embedder.name, hashes).items()}
     missing = {h: t for h, t in zip(hashes, texts) if h not in found}
     if missing:
         fresh = embedder.embed([normal(t) for t in missing.values()])
         new = dict(zip(missing, np.asarray(fresh, dtype=np.float32)))
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany(
-                "INSERT OR IGNORE INTO query_vectors(model, text_hash, vector) VALUES (?, ?, ?)",
-                [(embedder.name, h, v.astype(np.float16).tobytes()) for h, v in new.items()],
-            )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        usage_rows.keep_query_vectors(db, embedder.name, {h: v.astype(np.float16).tobytes() for h, v in new.items()})
         found.update(new)
     if not texts:
         return np.zeros((0, 1), dtype=np.float32)
@@ -200,10 +184,7 @@ def summarise(events: Sequence[Asked]) -> Need:
 
 def logged(db: sqlite3.Connection, cutoff: str | None) -> list[Asked]:
     """The logged questions since ``cutoff`` (a stored time; None: all)."""
-    rows = db.execute(
-        "SELECT question, answer_id, confidence, answered, session FROM queries WHERE asked_at >= ?", (cutoff or "",)
-    )
-    return [Asked(q, a, c, bool(ok), s) for q, a, c, ok, s in rows]
+    return [Asked(q, a, c, bool(ok), s) for q, a, c, ok, s in usage_rows.asked_since(db, cutoff or "")]
 
 
 def often(db: sqlite3.Connection, embedder: Embedder, cutoff: str | None, top: int = 20) -> list[Need]:

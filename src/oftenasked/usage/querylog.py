@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..store import usage_rows
+from ..store.usage_rows import QueryRow
 from .log import sweep_vectors
 from .redact import redact
 
@@ -25,7 +27,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-QueryRow = tuple[str, str, str | None, float | None, int, str | None]
 MAX_SESSION_CHARS = 100
 
 
@@ -57,25 +58,16 @@ def prune_queries(db: sqlite3.Connection, keep_days: float | None) -> int:
     """
     if not keep_days or keep_days <= 0:
         return 0
-    return db.execute("DELETE FROM queries WHERE asked_at < ?", (cutoff(keep_days),)).rowcount
+    return usage_rows.delete_queries_before(db, cutoff(keep_days))
 
 
 def write_queries(db: sqlite3.Connection, rows: list[QueryRow], keep_days: float | None = None) -> None:
     """Append asked questions in one transaction, and delete those past ``keep_days``. Call it
     outside any other transaction."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.executemany(
-            "INSERT INTO queries(asked_at, question, answer_id, confidence, answered, session)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    with usage_rows.immediate(db):
+        usage_rows.insert_queries(db, rows)
         if prune_queries(db, keep_days):
             sweep_vectors(db)  # a kept vector is the question in another form: it goes with it
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 @dataclass(frozen=True)
@@ -92,16 +84,10 @@ class QueryLogStats:
 
 def query_stats(db: sqlite3.Connection, top: int = 10) -> QueryLogStats:
     """Counts over the whole log; unanswered questions grouped by their lower-cased text."""
-    asked, unanswered = db.execute(
-        "SELECT count(*), coalesce(sum(answered = 0), 0) FROM queries"
-    ).fetchone()
-    rows = db.execute(
-        "SELECT min(question), count(*) AS n, max(asked_at) FROM queries WHERE answered = 0"
-        " GROUP BY lower(question) ORDER BY n DESC, max(asked_at) DESC LIMIT ?",
-        (top,),
-    ).fetchall()
+    asked, unanswered = usage_rows.query_totals(db)
     return QueryLogStats(
-        asked=int(asked),
-        unanswered=int(unanswered),
-        top_unanswered=[{"question": q, "count": int(n), "last_asked": at} for q, n, at in rows],
+        asked=asked,
+        unanswered=unanswered,
+        top_unanswered=[{"question": q, "count": n, "last_asked": at}
+                        for q, n, at in usage_rows.top_unanswered(db, top)],
     )

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from ..errors import InputError, NotFoundError
 from ..models import Pair
 from ..retrieve.embed import Embedder
+from ..store import suggestion_rows, usage_rows
 from .needs import Asked, group, normal, summarise
 
 SETTLED = 0.8
@@ -75,8 +76,7 @@ def _candidates(db: sqlite3.Connection, embedder: Embedder, known: dict[str, set
     """(kind, pair_id, question, evidence) of every suggestion the log and the feedback support now."""
     out: list[tuple[str, str, str, dict[str, Any]]] = []
     # 1. "This other pair was right", grouped per pair by meaning.
-    rows = db.execute("SELECT question, better_id, session, editor FROM feedback WHERE better_id IS NOT NULL"
-                      " AND question != ''").fetchall()
+    rows = usage_rows.better_answers(db)
     per_pair: dict[str, list[tuple[Asked, bool]]] = {}
     for question, better_id, session, editor in rows:
         per_pair.setdefault(better_id, []).append((Asked(question, better_id, None, True, session), bool(editor)))
@@ -94,10 +94,9 @@ def _candidates(db: sqlite3.Connection, embedder: Embedder, known: dict[str, set
                     "questions": [q for q, _ in Counter(e.question for e in events).most_common(5)]}))
     # 2. Logged questions that keep landing on one pair, in phrasings the pair does not have yet
     # (and that nobody said it answers badly).
-    disputed = {(normal(q), p) for q, p in db.execute(
-        "SELECT question, pair_id FROM feedback WHERE helpful = 0 OR better_id IS NOT NULL")}
-    for events in group(db, embedder, [Asked(q, a, c, bool(ok), s) for q, a, c, ok, s in db.execute(
-            "SELECT question, answer_id, confidence, answered, session FROM queries")], by_pair=True):
+    disputed = {(normal(q), p) for q, p in usage_rows.disputed(db)}
+    for events in group(db, embedder, [Asked(q, a, c, bool(ok), s) for q, a, c, ok, s in usage_rows.asked_since(db, None)],
+                        by_pair=True):
         need = summarise(events)
         answered = [e for e in events if e.answered and e.pair_id]
         if need.pair_id is None or not answered:
@@ -119,8 +118,7 @@ def _candidates(db: sqlite3.Connection, embedder: Embedder, known: dict[str, set
             break
     # 3. Pairs people keep marking "not helpful".
     votes: dict[str, list[tuple[bool, Asked, bool]]] = {}
-    for question, pair_id, helpful, session, editor in db.execute(
-            "SELECT question, pair_id, helpful, session, editor FROM feedback WHERE helpful IS NOT NULL"):
+    for question, pair_id, helpful, session, editor in usage_rows.votes(db):
         votes.setdefault(pair_id, []).append((bool(helpful), Asked(question, pair_id, None, True, session),
                                               bool(editor)))
     for pair_id, given in votes.items():
@@ -137,7 +135,7 @@ def _candidates(db: sqlite3.Connection, embedder: Embedder, known: dict[str, set
 def known_phrasings(db: sqlite3.Connection) -> dict[str, set[str]]:
     """Each pair's question and alternates, normalised."""
     return {pid: {normal(q), *(normal(a) for a in json.loads(alts))}
-            for pid, q, alts in db.execute("SELECT id, question, alternates FROM pairs")}
+            for pid, q, alts in suggestion_rows.phrasing_rows(db)}
 
 
 def propose(db: sqlite3.Connection, embedder: Embedder, known: dict[str, set[str]], min_sessions: int) -> list[int]:
@@ -146,29 +144,9 @@ def propose(db: sqlite3.Connection, embedder: Embedder, known: dict[str, set[str
     ``known`` holds each pair's phrasings (question and alternates, normalised): a phrasing a pair
     already has is never suggested for it.
     """
-    found = _candidates(db, embedder, known, min_sessions)
-    new: list[int] = []
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for kind, pair_id, question, evidence in found:
-            key = f"{kind}\x1f{pair_id}\x1f{normal(question)}"
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO suggestions(kind, pair_id, question, key, evidence, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)", (kind, pair_id, question, key, json.dumps(evidence), _now()))
-            if cursor.rowcount:
-                # (its id by its key: PostgreSQL's cursor has no lastrowid)
-                new.append(int(db.execute("SELECT id FROM suggestions WHERE key = ?", (key,)).fetchone()[0]))
-            else:
-                db.execute("UPDATE suggestions SET evidence = ? WHERE key = ? AND status = 'open'",
-                           (json.dumps(evidence), key))
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-    return new
-
-
-_COLUMNS = "id, kind, pair_id, question, evidence, status, created_at, decided_at"
+    found = [(kind, pair_id, question, f"{kind}\x1f{pair_id}\x1f{normal(question)}", json.dumps(evidence))
+             for kind, pair_id, question, evidence in _candidates(db, embedder, known, min_sessions)]
+    return suggestion_rows.record(db, found, _now())
 
 
 def _row(row: tuple[Any, ...]) -> Suggestion:
@@ -178,23 +156,18 @@ def _row(row: tuple[Any, ...]) -> Suggestion:
 
 def listing(db: sqlite3.Connection, status: str | None = "open") -> list[Suggestion]:
     """Suggestions with ``status`` (None: all), oldest first."""
-    if status is None:
-        rows = db.execute(f"SELECT {_COLUMNS} FROM suggestions ORDER BY id").fetchall()
-    else:
-        rows = db.execute(f"SELECT {_COLUMNS} FROM suggestions WHERE status = ? ORDER BY id", (status,)).fetchall()
-    return [_row(r) for r in rows]
+    return [_row(r) for r in suggestion_rows.rows(db, status)]
 
 
 def get(db: sqlite3.Connection, suggestion_id: int) -> Suggestion:
-    row = db.execute(f"SELECT {_COLUMNS} FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+    row = suggestion_rows.row(db, suggestion_id)
     if row is None:
         raise NotFoundError(f"no suggestion with id {suggestion_id}")
     return _row(row)
 
 
 def _decide(db: sqlite3.Connection, suggestion_id: int, status: str, applied: dict[str, Any] | None) -> None:
-    db.execute("UPDATE suggestions SET status = ?, decided_at = ?, applied = ? WHERE id = ?",
-               (status, _now(), None if applied is None else json.dumps(applied), suggestion_id))
+    suggestion_rows.decide(db, suggestion_id, status, _now(), None if applied is None else json.dumps(applied))
 
 
 def accept(db: sqlite3.Connection, pairs: Pairs, suggestion_id: int) -> Suggestion:
@@ -229,8 +202,7 @@ def revert(db: sqlite3.Connection, pairs: Pairs, suggestion_id: int) -> Suggesti
     found = get(db, suggestion_id)
     if found.status != "accepted":
         raise InputError(f"suggestion {suggestion_id} is {found.status}: only an accepted one can be reverted")
-    row = db.execute("SELECT applied FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
-    added = json.loads(row[0] or "{}").get("alternate")
+    added = json.loads(suggestion_rows.applied(db, suggestion_id) or "{}").get("alternate")
     if added:
         try:
             pair = pairs.pair(found.pair_id)
@@ -246,10 +218,8 @@ def reapply(db: sqlite3.Connection, pairs: Pairs) -> int:
     """Add the alternates of accepted suggestions back to their pairs where a re-ingest of the pair's
     source took them out (the source does not have them): accepted stays accepted until reverted.
     How many pairs were edited."""
-    rows = db.execute("SELECT pair_id, applied FROM suggestions WHERE status = 'accepted' AND kind = 'alternate'"
-                      " ORDER BY id").fetchall()
     edited = 0
-    for pair_id, applied in rows:
+    for pair_id, applied in suggestion_rows.accepted_alternates(db):
         added = json.loads(applied or "{}").get("alternate")
         if not added:
             continue

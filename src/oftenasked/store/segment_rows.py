@@ -1,0 +1,38 @@
+"""What a live index's delta segment is built from: some pairs copied, rowids kept, into another store.
+
+retrieve/segments.py builds a small search index over just the pairs changed since its main index
+was built; the index reads a store, so those pairs are copied into an in-memory one. The copy is
+column for column (``SELECT *`` into the same tables: both stores ran the same migrations), so
+rowids, content hashes and texts are the source's.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+
+def content_hashes(db: sqlite3.Connection) -> dict[int, str]:
+    """Every pair's rowid and content hash: what tells a changed pair from one left as it was."""
+    return {int(r): str(h) for r, h in db.execute("SELECT rowid, content_hash FROM pairs")}
+
+
+def copy_pairs(src: sqlite3.Connection, dst: sqlite3.Connection, rowids: Sequence[int]) -> list[str]:
+    """Copy the pairs of ``rowids`` with their sources and texts from ``src`` (one snapshot) into
+    ``dst`` (inside a write); the text hashes of the texts copied, whose vectors the copy needs."""
+    hashes: list[str] = []
+    wanted = list(rowids)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        pairs = src.execute(f"SELECT * FROM pairs WHERE rowid IN ({marks})", chunk).fetchall()
+        for source_id in {row[2] for row in pairs}:  # (pairs.source_id)
+            row = src.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
+            dst.execute(f"INSERT OR IGNORE INTO sources VALUES ({','.join('?' * len(row))})", tuple(row))
+        for row in pairs:
+            dst.execute(f"INSERT INTO pairs VALUES ({','.join('?' * len(row))})", tuple(row))
+        texts = src.execute(f"SELECT * FROM texts WHERE pair_rowid IN ({marks})", chunk).fetchall()
+        if texts:
+            dst.executemany(f"INSERT INTO texts VALUES ({','.join('?' * len(texts[0]))})", [tuple(t) for t in texts])
+        hashes += [str(t[4]) for t in texts]  # (texts.text_hash)
+    return hashes
