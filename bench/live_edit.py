@@ -115,10 +115,12 @@ def measure_large(source: Path, merge: bool) -> dict[str, Any]:
     out["remove_gone_s"] = until(kb, gone.question, lambda hits: gone.id not in [h.pair.id for h in hits], t0)
     questions = [edited.question, added_question, gone.question]
     live = {q: top_hits(kb, q) for q in questions}
+    print({k: v for k, v in out.items()}, flush=True)
     if merge:
         t = time.perf_counter()
         kb.retrieval.current().merge()  # type: ignore[attr-defined]
         out["merge_s"] = round(time.perf_counter() - t, 1)
+        print(f"merged in {out['merge_s']} s", flush=True)
         merged = {q: top_hits(kb, q) for q in questions}
     out["peak_live_mb"] = speed.peak_rss_mb()
     kb.close()
@@ -132,7 +134,7 @@ def measure_large(source: Path, merge: bool) -> dict[str, Any]:
 
     def compare(a: dict[str, list[tuple[str, float]]]) -> dict[str, Any]:
         same_ids = all([i for i, _ in a[q]] == [i for i, _ in rebuilt[q]] for q in questions)
-        best_same = all(a[q][0] == rebuilt[q][0] for q in questions)
+        best_same = all(a[q][:1] == rebuilt[q][:1] for q in questions)
         diff = max(abs(x - y) for q in questions for (_, x), (_, y) in zip(a[q], rebuilt[q]))
         return {"same_top5_ids": same_ids, "same_best_and_score": best_same, "max_score_diff": float(f"{diff:.2g}")}
 
