@@ -62,7 +62,7 @@ def test_hnsw_first_pass_gives_the_in_process_answers(tmp_path: Path, pg_url: st
 def test_below_the_size_set_the_in_process_index_is_used(pg_url: str) -> None:
     with KnowledgeBase(open_store(pg_url), embedder=HashEmbedder()) as pg:
         pg.ingest([SEED])
-        assert pg.store.pgvector_min_pairs == 100_000  # type: ignore[attr-defined]
+        assert pg.store.pgvector_min_pairs == 1_000_000  # type: ignore[attr-defined]
         assert pg.retrieval.current().ann_questions is None
         assert not pgv.index_exists(pg.store.pg.raw, "hash-bow", 256)  # type: ignore[attr-defined]
 
