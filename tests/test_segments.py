@@ -209,3 +209,29 @@ def test_live_segments_follow_the_change_log_on_postgres(pg_url: str, tmp_path: 
         kb.delete_pair("main-7")
         assert "main-7" not in [h.pair.id for h in kb.search(question, k=50)]
         assert kb.store.db.execute("SELECT count(*) FROM pair_changes").fetchone()[0] == logged + 2
+
+
+def test_an_answer_that_overlaps_a_merge_is_worked_out_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A background merge swaps the segments while a question is answered: between its search and
+    the reading of its pairs here (the worst moment). The answer is the right one, not an error."""
+    from oftenasked.retrieve.live import LiveIndex
+    from oftenasked.settings import Settings
+
+    with KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder(), settings=Settings(live_index=True)) as kb:
+        kb.ingest([SEED, faq(tmp_path / "main.jsonl", "main", 300)])
+        kb.ask("built before the edits")
+        kb.update_pair("main-0", answer="Ice it, then stretch gently.")  # in the delta: after every main position
+        kb.delete_pair("main-1")
+        question = kb.pair("main-0").question
+        real = LiveIndex.pairs_at
+        merges: list[int] = []
+
+        def merge_first(self: LiveIndex, index: object, positions: object) -> object:
+            if not merges:
+                merges.append(1)
+                index.merge()  # type: ignore[attr-defined]
+            return real(self, index, positions)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(LiveIndex, "pairs_at", merge_first)
+        best = kb.ask(question).best
+        assert merges and (best.pair.id, best.pair.answer) == ("main-0", "Ice it, then stretch gently.")

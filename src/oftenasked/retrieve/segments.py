@@ -124,9 +124,6 @@ class SegmentedIndex:
             self._set(generation, np.zeros(built.size, dtype=bool), None, np.zeros(0, dtype=np.int64))
 
     def _set(self, generation: int, removed: np.ndarray, delta: SearchIndex | None, delta_rowids: np.ndarray) -> None:
-        self.layout = next(_layouts)
-        """Changes whenever positions do: a merge moves pairs at the same generation, so what is
-        remembered by position (recent searches, filter postings) is keyed by this as well."""
         self.generation = generation
         self.removed = removed
         self.delta = delta
@@ -135,6 +132,10 @@ class SegmentedIndex:
         self.q_ordinals = np.concatenate([self.main.q_ordinals, delta.q_ordinals if delta else np.zeros(0, np.int32)])
         self.main_question_vectors = _Stacked(self.main.main_question_vectors,
                                               delta.main_question_vectors if delta else None, split)
+        self.layout = next(_layouts)  # last: a reader that saw the old layout sees any swap begun
+        """Changes whenever positions do: a merge moves pairs at the same generation, so what is
+        remembered by position (recent searches, filter postings) is keyed by this as well, and an
+        answer whose work overlapped a change of layout is worked out again (``KnowledgeBase``)."""
 
     # -- keeping up with the store -----------------------------------------------------------
     def refresh(self) -> bool:
