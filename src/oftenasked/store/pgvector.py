@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -112,8 +113,9 @@ def load_extension(raw: Any) -> str | None:
     return None
 
 
-def migrate(raw: Any, where: str) -> bool:
+def migrate(raw: Any, url: str) -> bool:
     """Server migration 1, inside the caller's write transaction; whether vectors are ``halfvec`` after it."""
+    where = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)  # (a password in the URL stays out of logs)
     kind = column_type(raw)
     if kind is None:
         return False
