@@ -28,7 +28,10 @@ TABLES = ("sources", "pairs", "texts", "vectors", "meta")
 def copy_to_postgres(sqlite_path: Path, url: str) -> None:
     import sqlite3
 
+    import numpy as np
+
     from oftenasked.store import open_store
+    from oftenasked.store.pgvector import Half
 
     store = open_store(url)  # creates the schema
     source = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
@@ -37,6 +40,8 @@ def copy_to_postgres(sqlite_path: Path, url: str) -> None:
         raw.execute("DELETE FROM meta")
         for table in TABLES:
             rows = source.execute(f"SELECT * FROM {table}").fetchall()
+            if table == "vectors" and store.pg.half:  # type: ignore[attr-defined]  # pgvector's halfvec column
+                rows = [(m, h, Half(np.frombuffer(blob, dtype="<f2"))) for m, h, blob in rows]
             if rows:
                 marks = ",".join(["%s"] * len(rows[0]))
                 with raw.cursor() as cursor:

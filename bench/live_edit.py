@@ -13,6 +13,7 @@ Then a pair is deleted and the time until it is no longer found is measured the 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -71,15 +72,99 @@ def measure(source: Path, live: bool, edits: int) -> dict[str, Any]:
             "edit_visible_max_s": round(max(visible), 3), "delete_visible_s": round(removed, 3)}
 
 
+def top_hits(kb: Any, question: str) -> list[tuple[str, float]]:
+    return [(h.pair.id, h.score) for h in kb.ask(question, top=5).hits]
+
+
+def until(kb: Any, question: str, seen: Any, started: float) -> float:
+    """Seconds from ``started`` (just before the change) until ``seen(hits)`` holds for what ``ask`` returns."""
+    while not seen(kb.ask(question, top=10).hits):
+        pass
+    return round(time.perf_counter() - started, 3)
+
+
+def measure_large(source: Path, merge: bool) -> dict[str, Any]:
+    """One add, one edit and one remove with live segments on a large knowledge base; then the same
+    questions after a full rebuild (a new process's index, no cache), answers and scores compared."""
+    from oftenasked import KnowledgeBase
+    from oftenasked.settings import Settings
+
+    folder = Path(tempfile.mkdtemp(dir=source.parent))
+    path = folder / "kb.sqlite"
+    shutil.copy(source, path)
+    kb = KnowledgeBase.open(path, settings=Settings(live_index=True, query_log=False))
+    t = time.perf_counter()
+    kb.ask("warm up the index")
+    build = time.perf_counter() - t
+    out: dict[str, Any] = {"pairs": len(kb), "first_build_s": round(build, 1), "peak_after_build_mb": speed.peak_rss_mb()}
+    pairs = kb.pairs_page(123_456 % max(1, len(kb)), 2)[1]
+    edited, gone = pairs[0], pairs[1]
+    new_answer = f"{edited.answer}\n\nEdited once."
+    t0 = time.perf_counter()
+    kb.update_pair(edited.id, answer=new_answer)
+    out["edit_visible_s"] = until(
+        kb, edited.question, lambda hits: any(h.pair.id == edited.id and h.pair.answer == new_answer for h in hits), t0)
+    added_question = "How long should a freshly sprained wrist be kept in a brace xq?"
+    t0 = time.perf_counter()
+    kb.ingest_bytes(json.dumps({"id": "added-1", "question": added_question,
+                                "answer": "Usually one to two weeks; see a doctor if it still hurts."}).encode(),
+                    "bench-added.jsonl", "jsonl")
+    out["add_visible_s"] = until(kb, added_question, lambda hits: any(h.pair.id == "added-1" for h in hits), t0)
+    t0 = time.perf_counter()
+    kb.delete_pair(gone.id)
+    out["remove_gone_s"] = until(kb, gone.question, lambda hits: gone.id not in [h.pair.id for h in hits], t0)
+    questions = [edited.question, added_question, gone.question]
+    live = {q: top_hits(kb, q) for q in questions}
+    print({k: v for k, v in out.items()}, flush=True)
+    if merge:
+        t = time.perf_counter()
+        kb.retrieval.current().merge()  # type: ignore[attr-defined]
+        out["merge_s"] = round(time.perf_counter() - t, 1)
+        print(f"merged in {out['merge_s']} s", flush=True)
+        merged = {q: top_hits(kb, q) for q in questions}
+    out["peak_live_mb"] = speed.peak_rss_mb()
+    kb.close()
+    shutil.rmtree(Path(str(path) + ".index"), ignore_errors=True)  # a full rebuild, not the cache
+    rebuilt_kb = KnowledgeBase.open(path, settings=Settings(live_index=False, query_log=False))
+    t = time.perf_counter()
+    rebuilt = {q: top_hits(rebuilt_kb, q) for q in questions}
+    out["rebuild_s"] = round(time.perf_counter() - t, 1)
+    rebuilt_kb.close()
+    out["peak_mb"] = speed.peak_rss_mb()
+
+    def compare(a: dict[str, list[tuple[str, float]]]) -> dict[str, Any]:
+        same_ids = all([i for i, _ in a[q]] == [i for i, _ in rebuilt[q]] for q in questions)
+        best_same = all(a[q][:1] == rebuilt[q][:1] for q in questions)
+        diff = max(abs(x - y) for q in questions for (_, x), (_, y) in zip(a[q], rebuilt[q]))
+        return {"same_top5_ids": same_ids, "same_best_and_score": best_same, "max_score_diff": float(f"{diff:.2g}")}
+
+    out["live_vs_rebuild"] = compare(live)
+    if merge:
+        out["merged_vs_rebuild"] = compare(merged)
+    shutil.rmtree(folder)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="16k")
     parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--large", default="", help="sizes (e.g. 1m) measured once, live segments only, then"
+                        " compared with a full rebuild")
+    parser.add_argument("--merge", action="store_true", help="with --large: also merge, and compare after it")
     parser.add_argument("--workdir", default=str(Path.home() / ".cache" / "oftenasked-bench"))
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {args.edits} edits each")
+    for size in filter(None, args.large.split(",")):
+        r = measure_large(knowledge_base(size, workdir), args.merge)
+        print(r, flush=True)
+        print(f"| {size} ({r['pairs']:,} pairs) | live segments | {r['first_build_s']} s | edit {r['edit_visible_s']} s"
+              f" | add {r['add_visible_s']} s | remove {r['remove_gone_s']} s | full rebuild {r['rebuild_s']} s |"
+              f" peak {r['peak_mb']:,} MB | vs rebuild: {r['live_vs_rebuild']} |", flush=True)
+    if not args.sizes:
+        return
     print("| knowledge base | index | first build | edit to visible, median / max | delete to gone |")
     print("|---|---|---|---|---|")
     for size in args.sizes.split(","):

@@ -224,7 +224,19 @@ class KnowledgeBase:
         for _ in range(ATTEMPTS):
             with self.store.snapshot():
                 try:
-                    return work(self.retrieval.current())
+                    index = self.retrieval.current()
+                    # Live segments move pairs to new positions at a merge (same generation, in a
+                    # background thread): work that overlapped one is done again on the new layout.
+                    layout = getattr(index, "layout", None)
+                    try:
+                        done = work(index)
+                    except (IndexError, ValueError):
+                        if getattr(index, "layout", None) == layout:
+                            raise
+                        continue
+                    if getattr(index, "layout", None) != layout:
+                        continue
+                    return done
                 except StaleIndex:
                     continue
         raise ChangingError("the knowledge base kept changing while the question was answered: ask again")

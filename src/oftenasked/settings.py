@@ -54,6 +54,13 @@ TABLE: tuple[Setting, ...] = (
     # Off by default: BM25 scores drift slightly from a rebuild's until the background merge.
     Setting("live_index", False, "follow edits with a delta index and a removal mask, merged in the background"
             " (1 to opt in)", bool),
+    # For a PostgreSQL knowledge base with pgvector: from this size, a search's first pass is the HNSW
+    # index in the database instead of a faiss index each server builds and holds. At 100k pairs
+    # (bench/pgvector.py) in-process faiss searches in 2.5 ms against 5.5 ms through PostgreSQL, for
+    # 1.8 s more at each server start and rebuild: not worth it there. At 1M each server's faiss index
+    # costs ~1.2 GB and tens of seconds per start or merge, against ~3 ms more a search: from there.
+    Setting("pgvector_min_pairs", 1_000_000, "pairs from which a PostgreSQL knowledge base's search starts from"
+            " pgvector's HNSW index (0: always)", int, low=0),
     Setting("embedder", "minilm", "embedding model: minilm (the bundled model) or hash (fast, deterministic, for tests)",
             str),
     # The HTTP server (`oftenasked serve`, api/config.py); safe by default.
@@ -96,6 +103,7 @@ class Settings:
     suggestions_auto: bool = default("suggestions_auto")
     gap_confidence: float = default("gap_confidence")
     live_index: bool = default("live_index")
+    pgvector_min_pairs: int = default("pgvector_min_pairs")
     embedder: str = default("embedder")
 
     @classmethod

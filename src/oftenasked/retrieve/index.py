@@ -40,6 +40,7 @@ from .semantic import FirstVectors, VectorIndex
 from .threads import one_blas_thread
 
 if TYPE_CHECKING:
+    from ..store.pgvector import NearestTexts, ServerFirstPass
     from .ann import AnnIndex
 
 ANN_MIN_PAIRS = 100_000
@@ -106,6 +107,7 @@ class SearchIndex:
         self.from_cache = False
         data: _Data | None = None
         approximate: tuple[AnnIndex, AnnIndex] | None = None
+        server: ServerFirstPass | None = None
         if folder is not None and cache.fresh(folder, expected):
             try:
                 data = _load(folder)
@@ -116,7 +118,11 @@ class SearchIndex:
         if data is None:
             data, fields = _read(store, embedder)
             lexical = (LexicalIndex(fields[0]), LexicalIndex(fields[1]))
-            if ann or (ann is None and _want_ann(len(data.rowids))):
+            first_pass = getattr(store, "first_pass", None)  # PostgreSQL with pgvector: its HNSW index
+            if first_pass is not None and ann is not False:
+                server = first_pass(embedder.name, embedder.dim, data.rowids, data.q_owners, data.a_owners,
+                                    forced=bool(ann))
+            if server is None and (ann or (ann is None and _want_ann(len(data.rowids)))):
                 approximate = _build_ann(data)
             if folder is not None:
                 _save(folder, expected, data, lexical, approximate)
@@ -126,16 +132,19 @@ class SearchIndex:
                         data = _load(folder)
         self.rowids = data.rowids
         n = len(self.rowids)
-        use_ann = _want_ann(n) if ann is None else ann
+        use_ann = server is not None or (_want_ann(n) if ann is None else ann)
         self.lexical_questions, self.lexical_answers = lexical
-        self.ann_questions: AnnIndex | None = None
-        self.ann_answers: AnnIndex | None = None
+        self.ann_questions: AnnIndex | NearestTexts | None = None
+        self.ann_answers: AnnIndex | NearestTexts | None = None
         self.coarse: tuple[CoarseIndex, CoarseIndex] | None = None
         if use_ann:
             self.questions = VectorIndex(data.q_vectors, data.q_owners, n)
             self.answers = VectorIndex(data.a_vectors, data.a_owners, n)
             self.main_question_vectors: np.ndarray | FirstVectors = self.questions.first_rows()
-            self.ann_questions, self.ann_answers = approximate or _load_ann(folder, data)
+            if server is not None:  # no faiss index to build and hold: the database has the graph
+                self.ann_questions, self.ann_answers = server.questions, server.answers
+            else:
+                self.ann_questions, self.ann_answers = approximate or _load_ann(folder, data)
         else:
             self.questions = VectorIndex(np.asarray(data.q_vectors, dtype=np.float32), data.q_owners, n)
             self.answers = VectorIndex(np.asarray(data.a_vectors, dtype=np.float32), data.a_owners, n)
@@ -243,7 +252,7 @@ class SearchIndex:
 
         ``lexical``: the query's BM25 scores on questions and answers, when already computed.
         """
-        first: tuple[AnnIndex | CoarseIndex, AnnIndex | CoarseIndex]
+        first: tuple[AnnIndex | NearestTexts | CoarseIndex, AnnIndex | NearestTexts | CoarseIndex]
         if self.ann_questions is not None and self.ann_answers is not None:
             first = (self.ann_questions, self.ann_answers)
         elif self.coarse is not None:

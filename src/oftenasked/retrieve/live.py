@@ -122,10 +122,11 @@ class LiveIndex:
         and the related questions of one question (the page, the HTTP API) cost one search."""
         if mask is not None or k > SHARED_CANDIDATES or self.store.in_write():
             return index.search(question, self.vector(question), k, weights, mask)
-        found = self.searches.get(question, index.generation)
+        key = (question, getattr(index, "layout", 0))  # (live segments: positions move at a merge)
+        found = self.searches.get(key, index.generation)
         if found is None:
             found = index.search(question, self.vector(question), SHARED_CANDIDATES, weights)
-            self.searches.put(question, index.generation, found)
+            self.searches.put(key, index.generation, found)
         return head(found, k)
 
     def pairs_at(self, index: SearchIndex, positions: Iterable[int]) -> list[Pair]:
@@ -157,7 +158,8 @@ class LiveIndex:
 
     def filter_postings(self, index: SearchIndex) -> Postings:
         """(field, value) -> positions of the pairs that have it; built once per index generation."""
-        postings = None if self.store.in_write() else self.postings.get("all", index.generation)
+        key = getattr(index, "layout", 0)  # (live segments: positions move at a merge)
+        postings = None if self.store.in_write() else self.postings.get(key, index.generation)
         if postings is None:
             with self.store.snapshot() as db:
                 if self.store.generation() != index.generation:
@@ -165,7 +167,7 @@ class LiveIndex:
                 rows = filter_fields(db)
             postings = build_postings(index.rowids, rows)
             if not self.store.in_write():
-                self.postings.put("all", index.generation, postings)
+                self.postings.put(key, index.generation, postings)
         return postings
 
 

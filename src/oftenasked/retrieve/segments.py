@@ -3,7 +3,8 @@
 A full rebuild of the search index reads every vector and re-tokenises every text (2.5 s at 16k
 pairs, about 2 minutes at 1M). :class:`SegmentedIndex` instead keeps the main
 :class:`~.index.SearchIndex` as it was built and, when the store's generation moves on, reads only
-which pairs changed (their rowids and content hashes): pairs removed or changed are masked out of
+which pairs changed (from the change log of migration 5, then those pairs' content hashes; every
+pair's hash only when the log cannot say): pairs removed or changed are masked out of
 the main index at once, and pairs added or changed go into a delta index built over just them,
 searched beside the main one. Once the delta grows past ``MERGE_AT`` pairs (or on demand) a full
 rebuild runs in a background thread and is swapped in, as Lucene and tantivy merge segments;
@@ -22,6 +23,7 @@ index and [main, main + delta) in the delta.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +36,7 @@ from .embed import Embedder
 from .fusion import Weights
 from .index import Candidates, SearchIndex
 
+_layouts = itertools.count(1)
 MERGE_AT = 2_000
 """Pairs in the delta past which a background merge starts (its search is exact, so it must stay small)."""
 
@@ -60,12 +63,28 @@ class _Stacked:
         return out.reshape(*chosen.shape, self.shape[1])
 
 
-def _hashes(store: Store) -> tuple[int, dict[int, str]]:
-    """The generation and every pair's content hash, read in one snapshot."""
+def _hashes(store: Store) -> tuple[int, dict[int, str], int | None]:
+    """The generation, every pair's content hash and the newest change logged, read in one snapshot."""
+    logged = store.schema_version >= segment_rows.CHANGE_LOG_VERSION
     with store.snapshot() as db:
         generation = store.generation()
         hashes = segment_rows.content_hashes(db)
-    return generation, hashes
+        seq = segment_rows.last_change(db) if logged else None
+    return generation, hashes, seq
+
+
+def _changes(store: Store, seq: int | None) -> tuple[int, int, dict[int, str], set[int]] | None:
+    """(generation, newest change, content hashes now of the pairs changed since change ``seq``,
+    their rowids) in one snapshot; None when the log cannot say (none, or pruned past ``seq``)."""
+    if seq is None:
+        return None
+    with store.snapshot() as db:
+        generation = store.generation()
+        found = segment_rows.changes_since(db, seq)
+        if found is None:
+            return None
+        newest, rowids = found
+        return generation, newest, segment_rows.content_hashes_of(db, sorted(rowids)), rowids
 
 
 def _copy_pairs(store: Store, rowids: Sequence[int], model: str) -> Store:
@@ -89,7 +108,7 @@ class SegmentedIndex:
     def _install(self, main: SearchIndex | None) -> None:
         """A full build (or the one given) as the main segment, with an empty delta; then catch up."""
         while True:
-            generation, hashes = _hashes(self.store)
+            generation, hashes, seq = _hashes(self.store)
             built = main if main is not None and main.generation == generation else SearchIndex(self.store, self.embedder)
             main = None
             if built.generation == generation:
@@ -98,6 +117,10 @@ class SegmentedIndex:
             self.main = built
             self._main_hashes = {int(r): hashes[int(r)] for r in built.rowids}
             self._main_position = {int(r): i for i, r in enumerate(built.rowids)}
+            self._seq = seq
+            """The newest change logged that the segments have taken in (None: no log, compare every hash)."""
+            self._touched: dict[int, str | None] = {}
+            """Rowid -> content hash now (None: deleted) of every pair changed since the main build."""
             self._set(generation, np.zeros(built.size, dtype=bool), None, np.zeros(0, dtype=np.int64))
 
     def _set(self, generation: int, removed: np.ndarray, delta: SearchIndex | None, delta_rowids: np.ndarray) -> None:
@@ -109,23 +132,36 @@ class SegmentedIndex:
         self.q_ordinals = np.concatenate([self.main.q_ordinals, delta.q_ordinals if delta else np.zeros(0, np.int32)])
         self.main_question_vectors = _Stacked(self.main.main_question_vectors,
                                               delta.main_question_vectors if delta else None, split)
+        self.layout = next(_layouts)  # last: a reader that saw the old layout sees any swap begun
+        """Changes whenever positions do: a merge moves pairs at the same generation, so what is
+        remembered by position (recent searches, filter postings) is keyed by this as well, and an
+        answer whose work overlapped a change of layout is worked out again (``KnowledgeBase``)."""
 
     # -- keeping up with the store -----------------------------------------------------------
     def refresh(self) -> bool:
         """Follow the store's changes since the last refresh: mask, delta, and a merge when due.
 
-        Cheap next to a rebuild: one read of the pairs' rowids and hashes, and an index over the
-        changed pairs only. True when something changed.
+        Cheap next to a rebuild: the pairs changed since the last refresh, from the change log
+        (migration 5; without it, or past its pruning, every pair's rowid and hash), and an index
+        over the changed pairs only. True when something changed.
         """
         with self._lock:
             if self.store.generation() == self.generation:
                 return False
-            generation, hashes = _hashes(self.store)
+            logged = _changes(self.store, self._seq)
+            if logged is not None and (logged[3] or logged[0] == self.generation):
+                generation, self._seq, now, rowids = logged
+                self._touched.update({r: now.get(r) for r in rowids})
+            else:  # (the generation moved with nothing logged: a change the log cannot see, e.g. by hand)
+                generation, hashes, self._seq = _hashes(self.store)
+                self._touched = {r: hashes.get(r) for r in set(hashes) | set(self._main_hashes)
+                                 if hashes.get(r) != self._main_hashes.get(r)}
             removed = np.zeros(self.main.size, dtype=bool)
-            for rowid, position in self._main_position.items():
-                if hashes.get(rowid) != self._main_hashes[rowid]:
+            for rowid, current in self._touched.items():
+                position = self._main_position.get(rowid)
+                if position is not None and current != self._main_hashes[rowid]:
                     removed[position] = True
-            changed = sorted(r for r, h in hashes.items() if self._main_hashes.get(r) != h)
+            changed = sorted(r for r, h in self._touched.items() if h is not None and self._main_hashes.get(r) != h)
             delta = None
             if changed:
                 memory = _copy_pairs(self.store, changed, self.embedder.name)

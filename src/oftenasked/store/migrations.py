@@ -115,4 +115,22 @@ MIGRATIONS: tuple[str, ...] = (
         applied TEXT
     );
     """,
+    # 5: a log of the pairs changed (inserted, updated, deleted), so that live index segments
+    # (retrieve/segments.py) read what changed since they were built instead of every pair's hash
+    # (about 1 s at a million pairs). The database keeps it short by itself: the newest 100,000
+    # entries at least; a reader whose place was pruned away compares every hash, as before.
+    """
+    CREATE TABLE pair_changes (seq INTEGER PRIMARY KEY, pair_rowid INTEGER NOT NULL);
+    CREATE TRIGGER pairs_insert_change AFTER INSERT ON pairs
+    BEGIN INSERT INTO pair_changes(pair_rowid) VALUES (new.rowid); END;
+    CREATE TRIGGER pairs_update_change AFTER UPDATE ON pairs
+    BEGIN
+        INSERT INTO pair_changes(pair_rowid) VALUES (new.rowid);
+        INSERT INTO pair_changes(pair_rowid) SELECT old.rowid WHERE old.rowid <> new.rowid;
+    END;
+    CREATE TRIGGER pairs_delete_change AFTER DELETE ON pairs
+    BEGIN INSERT INTO pair_changes(pair_rowid) VALUES (old.rowid); END;
+    CREATE TRIGGER pair_changes_prune AFTER INSERT ON pair_changes WHEN new.seq % 10000 = 0
+    BEGIN DELETE FROM pair_changes WHERE seq <= new.seq - 100000; END;
+    """,
 )

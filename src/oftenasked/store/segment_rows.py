@@ -17,6 +17,39 @@ def content_hashes(db: sqlite3.Connection) -> dict[int, str]:
     return {int(r): str(h) for r, h in db.execute("SELECT rowid, content_hash FROM pairs")}
 
 
+CHANGE_LOG_VERSION = 5
+"""The schema version from which the change log exists (store/migrations.py)."""
+
+
+def last_change(db: sqlite3.Connection) -> int:
+    """The newest entry of the change log (0 when it is empty)."""
+    return int(db.execute("SELECT coalesce(max(seq), 0) FROM pair_changes").fetchone()[0])
+
+
+def changes_since(db: sqlite3.Connection, seq: int) -> tuple[int, set[int]] | None:
+    """(newest entry, rowids of the pairs changed after entry ``seq``); None when that is not known
+    (its entries after ``seq`` have been pruned away, or renumbered by hand)."""
+    newest = last_change(db)
+    if newest < seq:
+        return None
+    oldest = int(db.execute("SELECT coalesce(min(seq), 0) FROM pair_changes").fetchone()[0])
+    if newest > seq and oldest > seq + 1:
+        return None
+    rows = db.execute("SELECT DISTINCT pair_rowid FROM pair_changes WHERE seq > ?", (seq,))
+    return newest, {int(r) for (r,) in rows}
+
+
+def content_hashes_of(db: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, str]:
+    """The content hash of those of ``rowids`` that are pairs now."""
+    out: dict[int, str] = {}
+    wanted = list(rowids)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = db.execute(f"SELECT rowid, content_hash FROM pairs WHERE rowid IN ({','.join('?' * len(chunk))})", chunk)
+        out.update((int(r), str(h)) for r, h in rows)
+    return out
+
+
 def copy_pairs(src: sqlite3.Connection, dst: sqlite3.Connection, rowids: Sequence[int]) -> list[str]:
     """Copy the pairs of ``rowids`` with their sources and texts from ``src`` (one snapshot) into
     ``dst`` (inside a write); the text hashes of the texts copied, whose vectors the copy needs."""
