@@ -75,3 +75,21 @@ def test_filtered_search_stays_exact(tmp_path: Path) -> None:
         a = exact.search("how do I reset my password", vector, 10, Weights(), mask)
         b = coarse.search("how do I reset my password", vector, 10, Weights(), mask)
         assert list(a.order) == list(b.order) and mask[b.order].all()
+
+
+def test_a_mask_leaving_out_few_pairs_keeps_the_first_pass_and_its_answers(tmp_path: Path) -> None:
+    # Live segments mask the old version of each edited pair: such a search must not fall back to
+    # scoring every pair exactly, and must find what exact search finds.
+    with KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder(dim=384)) as kb:
+        kb.ingest([DATA / "stackfaq" / "corpus.jsonl"])
+        coarse = SearchIndex(kb.store, kb.embedder, coarse=True, use_cache=False)
+        exact = SearchIndex(kb.store, kb.embedder, coarse=False, use_cache=False)
+        vector = kb.embedder.embed(["how do I reset my password"])[0]
+        first = exact.search("how do I reset my password", vector, 10, Weights())
+        mask = np.ones(coarse.size, dtype=bool)
+        mask[first.order[:2]] = False  # the two best pairs "edited away"
+        pool = coarse.candidates("how do I reset my password", vector, mask)
+        assert len(pool) < mask.sum() and mask[pool].all()  # first-pass candidates, not every pair
+        a = exact.search("how do I reset my password", vector, 10, Weights(), mask)
+        b = coarse.search("how do I reset my password", vector, 10, Weights(), mask)
+        assert list(a.order) == list(b.order) and not set(first.order[:2]) & set(b.order)
