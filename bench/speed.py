@@ -119,6 +119,16 @@ def starter_kb() -> Path:
     return starter_kb_path(progress=True)
 
 
+def knowledge_base(size: str, workdir: Path) -> Path:
+    """The benchmarks' knowledge base of a size: the starter at 16k, else a synthetic one (built once)."""
+    if size == "16k":
+        return starter_kb()
+    path = workdir / f"kb-{size}.sqlite"
+    if not path.exists():
+        synthesize(SIZES[size], path)
+    return path
+
+
 def synthesize(n_pairs: int, path: Path, seed: int = 0) -> float:
     """Write a synthetic knowledge base of ``n_pairs`` pairs (see the module doc); seconds taken."""
     from oftenasked.models import Pair
