@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 REUSE = 0.05
 """A knowledge base that changed by at most this share of its pairs since its background was measured
-(in this process) keeps that background: a few edits do not move the medians of 300 searches, and an
-edit a second must not cost 300 searches each."""
+(in this process) keeps that background: a few edits do not move the medians or percentiles of 300
+searches, and an edit a second must not cost 300 searches each."""
 _RECENT: dict[tuple[str, str], tuple[int, Background]] = {}
 _RECENT_LOCK = threading.Lock()
 
