@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -235,3 +236,22 @@ def test_an_answer_that_overlaps_a_merge_is_worked_out_again(tmp_path: Path, mon
         monkeypatch.setattr(LiveIndex, "pairs_at", merge_first)
         best = kb.ask(question).best
         assert merges and (best.pair.id, best.pair.answer) == ("main-0", "Ice it, then stretch gently.")
+
+
+def test_a_pending_delta_merges_once_edits_go_quiet(kb: KnowledgeBase, tmp_path: Path) -> None:
+    # Until a merge, each segment keeps its own BM25 statistics; after a quiet spell the segments merge
+    # by themselves, and scores are a full rebuild's again.
+    live = SegmentedIndex(kb.store, kb.embedder, merge_quiet=0.2)
+    questions = edit(kb, tmp_path)
+    live.refresh()
+    assert live.delta_size > 0
+    live.refresh()  # (too soon: nothing happens)
+    assert live.delta_size > 0 and (live._merging is None or not live._merging.is_alive())
+    time.sleep(0.3)
+    live.refresh()
+    assert live._merging is not None
+    live._merging.join(60)
+    assert live.delta_size == 0 and not live.removed.any()
+    rebuilt = SearchIndex(kb.store, kb.embedder, use_cache=False)
+    for question in questions:
+        assert ranked(live, kb, question) == ranked(rebuilt, kb, question)

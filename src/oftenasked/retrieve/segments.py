@@ -6,15 +6,16 @@ pairs, about 2 minutes at 1M). :class:`SegmentedIndex` instead keeps the main
 which pairs changed (from the change log of migration 5, then those pairs' content hashes; every
 pair's hash only when the log cannot say): pairs removed or changed are masked out of
 the main index at once, and pairs added or changed go into a delta index built over just them,
-searched beside the main one. Once the delta grows past ``MERGE_AT`` pairs (or on demand) a full
-rebuild runs in a background thread and is swapped in, as Lucene and tantivy merge segments;
-searches keep going on the old segments meanwhile.
+searched beside the main one. Once the delta grows past ``MERGE_AT`` pairs, or ``MERGE_QUIET``
+seconds after the last change (or on demand), a full rebuild runs in a background thread and is
+swapped in, as Lucene and tantivy merge segments; searches keep going on the old segments meanwhile.
 
 What is exact before a merge: which pairs can be found (removed ones never are), and each pair's
 vector signals (cosine to its questions and answer passages: they do not depend on the other
 pairs). The BM25 signals are not: each segment has its own word statistics (IDF, average length),
 and a removed pair still counts in the main segment's, so lexical scores drift slightly from
-a full rebuild's until the merge; after the merge, answers and scores are the full rebuild's.
+a full rebuild's until the merge (at most ``MERGE_QUIET`` seconds after the last edit, plus the
+merge's own time); after the merge, answers and scores are the full rebuild's.
 
 The layer presents the interface the knowledge base uses (``search``, ``rowids``, ``size``,
 ``generation``, ``q_ordinals``, ``main_question_vectors``), with positions [0, main) in the main
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +41,10 @@ from .index import Candidates, SearchIndex
 _layouts = itertools.count(1)
 MERGE_AT = 2_000
 """Pairs in the delta past which a background merge starts (its search is exact, so it must stay small)."""
+MERGE_QUIET = 30.0
+"""Seconds without a change after which a pending delta is merged in the background, so that BM25's
+word statistics (each segment keeps its own until then) are a full rebuild's again soon after the
+last edit, not only once 2,000 pairs have changed."""
 
 
 class _Stacked:
@@ -99,8 +105,12 @@ def _copy_pairs(store: Store, rowids: Sequence[int], model: str) -> Store:
 class SegmentedIndex:
     """A main search index, a delta of the pairs changed since it was built, and a mask of the removed ones."""
 
-    def __init__(self, store: Store, embedder: Embedder, main: SearchIndex | None = None, *, merge_at: int = MERGE_AT):
-        self.store, self.embedder, self.merge_at = store, embedder, merge_at
+    def __init__(
+        self, store: Store, embedder: Embedder, main: SearchIndex | None = None, *, merge_at: int = MERGE_AT,
+        merge_quiet: float = MERGE_QUIET,
+    ):
+        self.store, self.embedder, self.merge_at, self.merge_quiet = store, embedder, merge_at, merge_quiet
+        self._changed_at = time.monotonic()
         self._lock = threading.RLock()
         self._merging: threading.Thread | None = None
         self._install(main)
@@ -147,7 +157,11 @@ class SegmentedIndex:
         """
         with self._lock:
             if self.store.generation() == self.generation:
+                pending = self.delta is not None or bool(self.removed.any())
+                if pending and time.monotonic() - self._changed_at >= self.merge_quiet:
+                    self.merge_in_background()
                 return False
+            self._changed_at = time.monotonic()
             logged = _changes(self.store, self._seq)
             if logged is not None and (logged[3] or logged[0] == self.generation):
                 generation, self._seq, now, rowids = logged
