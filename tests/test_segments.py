@@ -47,6 +47,19 @@ def ranked(index: SearchIndex | SegmentedIndex, kb: KnowledgeBase, question: str
             for i, (p, f) in enumerate(zip(found.order, found.fused))]
 
 
+def untied(found: list[tuple]) -> list[set[int]]:
+    """The pairs of a ranking grouped by fused score, the last group left out: pairs that tie
+    exactly come in position order, which differs between layouts, and which of a tie at the
+    cut-off made the list is arbitrary."""
+    groups: list[tuple[float, set[int]]] = []
+    for rowid, fused, *_ in found:
+        if groups and abs(groups[-1][0] - fused) < 1e-6:
+            groups[-1][1].add(rowid)
+        else:
+            groups.append((fused, {rowid}))
+    return [members for _, members in groups[:-1]]
+
+
 def edit(kb: KnowledgeBase, tmp_path: Path) -> list[str]:
     """An answer edited, a pair deleted, a source of new pairs added; the questions to ask about them."""
     kb.update_pair("main-7", answer="For shoulder pain: rest it, then see a physiotherapist about rotator cuff work.")
@@ -67,14 +80,12 @@ def test_changes_are_searched_at_once_and_removed_pairs_never_come_back(kb: Know
     deleted = kb.store.db.execute("SELECT max(rowid) FROM pairs").fetchone()[0] + 1  # (any rowid not in the store)
     for question in questions:
         got, want = ranked(live, kb, question), ranked(rebuilt, kb, question)
-        assert got[0][0] == want[0][0], question  # the same best answer
         assert deleted not in {r for r, *_ in got}
         assert kb.store.rowid_of("main-8") is None
-        # Each pair's vector signals are exact; only BM25's word statistics differ until the merge.
-        by_rowid = {r: signals for r, _, *signals in want}
-        for rowid, _, answer, _lex_answer, _lex_question, question_signal in got:
-            if rowid in by_rowid:
-                assert (answer, question_signal) == pytest.approx((by_rowid[rowid][0], by_rowid[rowid][3]), abs=1e-6)
+        # Before any merge: the same answers in the same order, and every signal and fused score a full
+        # rebuild's (BM25 too: each segment is scored with the word statistics of all live pairs).
+        assert np.allclose([t[1:] for t in got], [t[1:] for t in want], atol=1e-5), question
+        assert untied(got) == untied(want), question
     edited = ranked(live, kb, "rotator cuff physiotherapist")[0][0]
     assert edited == kb.store.rowid_of("main-7")
 
@@ -205,8 +216,8 @@ def test_live_segments_follow_the_change_log_on_postgres(pg_url: str, tmp_path: 
         logged = kb.store.db.execute("SELECT count(*) FROM pair_changes").fetchone()[0]
         assert logged >= len(kb)
         monkeypatch.setattr(segment_rows, "content_hashes", lambda db: pytest.fail("every hash read"))
-        kb.update_pair("main-7", answer="Rest the knee, then cycle gently.")
-        assert kb.ask(question).best.pair.answer == "Rest the knee, then cycle gently."
+        kb.update_pair("main-7", answer="For foot pain case7 in main: rest, then cycle gently.")
+        assert kb.ask(question).best.pair.answer == "For foot pain case7 in main: rest, then cycle gently."
         kb.delete_pair("main-7")
         assert "main-7" not in [h.pair.id for h in kb.search(question, k=50)]
         assert kb.store.db.execute("SELECT count(*) FROM pair_changes").fetchone()[0] == logged + 2

@@ -29,8 +29,8 @@ from ..store import Store
 from ..store.search_rows import stamp_counts
 from .fusion import tuning
 
-FORMAT = 2
-"""Bumped whenever the files' layout changes; old caches are then rebuilt."""
+FORMAT = 3
+"""Bumped whenever the files' layout changes; old caches are then rebuilt. (3: BM25 keeps each pair's length.)"""
 
 
 def folder_for(store: Store) -> Path | None:

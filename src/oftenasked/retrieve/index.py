@@ -204,30 +204,35 @@ class SearchIndex:
         return self.ann_questions is not None
 
     def search(
-        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None = None
+        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None = None,
+        lexical: GivenLexical | None = None,
     ) -> Candidates:
-        """The ``k`` best pairs for a query by fused score, with every signal kept for calibration."""
+        """The ``k`` best pairs for a query by fused score, with every signal kept for calibration.
+
+        ``lexical``: the query's BM25 over this index's pairs, computed elsewhere (live segments score
+        each segment with the statistics of all of them together); else this index's own."""
         with one_blas_thread():
-            return self._search(query, vector, k, weights, mask)
+            return self._search(query, vector, k, weights, mask, lexical)
 
     def _search(
-        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None
+        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None,
+        given: GivenLexical | None = None,
     ) -> Candidates:
         if self.ann_questions is not None:
-            return self._search_candidates(query, vector, k, weights, mask)
+            return self._search_candidates(query, vector, k, weights, mask, given)
         if self.coarse is not None and (mask is None or self._few_masked(mask)):
             # (A filter that leaves few pairs: the exact product over them is as cheap.)
-            return self._search_candidates(query, vector, k, weights, mask)
+            return self._search_candidates(query, vector, k, weights, mask, given)
         question, q_text_scores = self.questions.pair_scores(vector)
         answer, _ = self.answers.pair_scores(vector)
-        lexical = self._lexical(query)
+        lexical = given.scores if given is not None else self._lexical(query)
         signals = normalise(
             {
                 "question": question,
                 "answer": answer,
                 "bm25_question": lexical[0],
                 "bm25_answer": lexical[1],
-                **self._bounds(query),
+                **(given.bounds if given is not None else self._bounds(query)),
             }
         )
         fused = convex(signals, weights, len(query.split()))
@@ -281,9 +286,13 @@ class SearchIndex:
         return self.size - int(mask.sum()) <= FEW_MASKED * self.size
 
     def _search_candidates(
-        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None
+        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None,
+        given: GivenLexical | None = None,
     ) -> Candidates:
-        if self.ann_questions is None:
+        if given is not None:
+            pool = self.candidates(query, vector, mask, given.scores)
+            lexical = [scores[pool] for scores in given.scores]
+        elif self.ann_questions is None:
             # Below the approximate index's sizes, BM25 over every pair costs a few hundredths of a
             # millisecond: propose and score candidates from the full scores.
             full = self._lexical(query)
@@ -302,7 +311,7 @@ class SearchIndex:
         # pair gets the same signals on every path, and whatever else the knowledge base holds.
         signals = normalise(
             {"question": question, "answer": answer, "bm25_question": lexical[0], "bm25_answer": lexical[1]}
-            | self._bounds(query)
+            | (given.bounds if given is not None else self._bounds(query))
         )
         fused = convex(signals, weights, len(query.split()))
         k = min(k, len(pool))
@@ -325,6 +334,25 @@ class SearchIndex:
 
     def _lexical(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         return self.lexical_questions.scores(query, fast=True), self.lexical_answers.scores(query, fast=True)
+
+
+@dataclass(frozen=True)
+class GivenLexical:
+    """A query's BM25 over an index's pairs, on questions and answers, with its bounds, computed
+    elsewhere (``retrieve/segments.py``: every segment with the statistics of all of them)."""
+
+    question: np.ndarray
+    answer: np.ndarray
+    bound_question: float
+    bound_answer: float
+
+    @property
+    def scores(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.question, self.answer
+
+    @property
+    def bounds(self) -> dict[str, np.ndarray]:
+        return {"bound_question": np.asarray(self.bound_question), "bound_answer": np.asarray(self.bound_answer)}
 
 
 def _empty(signals: dict[str, np.ndarray]) -> Candidates:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,9 @@ class LexicalIndex:
     """BM25 scores of a query against one text per pair."""
 
     def __init__(self, texts: list[str] | None = None, *, _state: tuple[int, Any, Any] | None = None) -> None:
+        self.doc_lengths: np.ndarray | None = None
+        """Words in each pair's text (as BM25 counts them): what :func:`combined_scores` needs."""
+        self._frequencies: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if _state is not None:
             self.size, self._tokenizer, self._bm25 = _state
             self._term_max: np.ndarray | None = None
@@ -79,6 +84,7 @@ class LexicalIndex:
         self._bm25 = bm25s.BM25()
         if texts:
             self._bm25.index(ids, show_progress=False)
+        self.doc_lengths = np.array([len(doc) for doc in ids], dtype=np.int64)
         self._term_max = None
 
     def scores(self, query: str, *, fast: bool = False) -> np.ndarray:
@@ -191,6 +197,8 @@ class LexicalIndex:
             params["num_docs"] = int(bm25.scores["num_docs"])
             self._tokenizer.save_vocab(str(folder))
             np.save(folder / "term_max.npy", self.term_max())
+            if self.doc_lengths is not None:
+                np.save(folder / "doc_lengths.npy", self.doc_lengths)
         (folder / "params.json").write_text(json.dumps(params))
 
     @classmethod
@@ -217,7 +225,97 @@ class LexicalIndex:
         term_max = folder / "term_max.npy"
         if params["size"] and term_max.exists():
             index._term_max = np.load(term_max)
+        lengths = folder / "doc_lengths.npy"
+        if params["size"] and lengths.exists():
+            index.doc_lengths = np.load(lengths)
+        elif not params["size"]:
+            index.doc_lengths = np.zeros(0, dtype=np.int64)
         return index
+
+    # -- several indexes as one ----------------------------------------------------------
+    def term_frequencies(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """(pairs, how often ``word`` occurs in each) from the stored scores, which bm25s keeps
+        instead of the counts: score = idf * tf / (tf + k1 * (1 - b + b * length / average)),
+        solved for tf (a whole number) with this index's own statistics."""
+        known = self._frequencies.get(word)
+        if known is not None:
+            return known
+        found = self._term_frequencies(word)
+        if len(self._frequencies) >= 1024:  # (an index never changes: what was worked out stays true)
+            self._frequencies.pop(next(iter(self._frequencies)), None)
+        self._frequencies[word] = found
+        return found
+
+    def _term_frequencies(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        empty = np.zeros(0, dtype=np.int64)
+        term = self._tokenizer.get_vocab_dict().get(word)
+        if term is None or not term or not self.size or self.doc_lengths is None:
+            return empty, empty
+        matrix = self._bm25.scores
+        a, b_ = int(matrix["indptr"][term]), int(matrix["indptr"][term + 1])
+        docs = np.asarray(matrix["indices"][a:b_], dtype=np.int64)
+        if not len(docs):
+            return empty, empty
+        score = np.asarray(matrix["data"][a:b_], dtype=np.float64)
+        k1, b = float(self._bm25.k1), float(self._bm25.b)
+        idf = np.log(1 + (self.size - len(docs) + 0.5) / (len(docs) + 0.5))
+        norm = k1 * (1 - b + b * self.doc_lengths[docs] / float(self.doc_lengths.mean()))
+        tf = np.rint(score * norm / np.maximum(idf - score, 1e-12)).astype(np.int64)
+        return docs, np.maximum(tf, 1)
+
+
+_FREE = threading.local()
+
+
+def words(query: str) -> list[str]:
+    """The query's words as every index's tokenizer makes them (stemmed, stop words out), words that
+    no index knows included: a tokenizer of this thread's, whose vocabulary is emptied after each call."""
+    tokenizer = getattr(_FREE, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _FREE.tokenizer = _tokenizer()
+    try:
+        found = tokenizer.tokenize([query], update_vocab=True, return_as="string", show_progress=False)[0]
+    finally:
+        tokenizer.reset_vocab()
+    return [w for w in found if w]
+
+
+def combined_scores(parts: Sequence[tuple[LexicalIndex, np.ndarray | None]], query: str) -> tuple[list[np.ndarray], float] | None:
+    """BM25 of ``query`` over several indexes' pairs as one index over them would give it: each
+    ``(index, alive)`` (alive: which of its pairs count, None for all) scored with the union's number
+    of pairs, average length and document frequencies (Lucene's formulas, as bm25s). The scores of
+    each index's pairs, and the query's bound over the union; None when an index lacks its lengths
+    (a cache written before they were kept)."""
+    indexes = [ix for ix, _ in parts if ix.size]
+    if not indexes or any(ix.doc_lengths is None for ix in indexes):
+        return None
+    alive = [np.ones(ix.size, dtype=bool) if mask is None else mask for ix, mask in parts]
+    n = sum(int(m.sum()) for m in alive)
+    total = sum(int(ix.doc_lengths[m].sum()) for (ix, _), m in zip(parts, alive) if ix.size and ix.doc_lengths is not None)
+    out = [np.zeros(ix.size, dtype=np.float64) for ix, _ in parts]
+    if not n or not total:
+        return [o.astype(np.float32) for o in out], 0.0
+    k1, b = float(indexes[0]._bm25.k1), float(indexes[0]._bm25.b)
+    average = total / n
+    bound = 0.0
+    found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for word in words(query):  # (repeats count again, as in one index's query)
+        if word not in found:
+            found[word] = [ix.term_frequencies(word) if ix.size else (np.zeros(0, np.int64),) * 2 for ix, _ in parts]
+        live = [(docs[m[docs]], tf[m[docs]]) for (docs, tf), m in zip(found[word], alive)]
+        df = sum(len(docs) for docs, _ in live)
+        if not df:
+            continue
+        idf = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        best = 0.0
+        for at, ((ix, _), (docs, tf)) in enumerate(zip(parts, live)):
+            if len(docs):
+                assert ix.doc_lengths is not None
+                score = idf * tf / (tf + k1 * (1 - b + b * ix.doc_lengths[docs] / average))
+                out[at] += np.bincount(docs, weights=score, minlength=ix.size)
+                best = max(best, float(score.max()))
+        bound += best
+    return [o.astype(np.float32) for o in out], bound
 
 
 _MATRIX = ("data", "indices", "indptr")

@@ -10,12 +10,13 @@ searched beside the main one. Once the delta grows past ``MERGE_AT`` pairs, or `
 seconds after the last change (or on demand), a full rebuild runs in a background thread and is
 swapped in, as Lucene and tantivy merge segments; searches keep going on the old segments meanwhile.
 
-What is exact before a merge: which pairs can be found (removed ones never are), and each pair's
-vector signals (cosine to its questions and answer passages: they do not depend on the other
-pairs). The BM25 signals are not: each segment has its own word statistics (IDF, average length),
-and a removed pair still counts in the main segment's, so lexical scores drift slightly from
-a full rebuild's until the merge (at most ``MERGE_QUIET`` seconds after the last edit, plus the
-merge's own time); after the merge, answers and scores are the full rebuild's.
+What is exact before a merge: which pairs can be found (removed ones never are), each pair's vector
+signals (cosine to its questions and answer passages: they do not depend on the other pairs), and
+its BM25 signals too: each segment keeps its own word statistics, so a search scores every segment
+with those of the live pairs of all of them together (``lexical.combined_scores``: the union's
+number of pairs, average length and document frequencies, removed pairs out), as one index over
+them would. So answers and scores are a full rebuild's before the merge as after it (up to float
+rounding; tested), and a merge is only housekeeping: it keeps the delta small and its search cheap.
 
 The layer presents the interface the knowledge base uses (``search``, ``rowids``, ``size``,
 ``generation``, ``q_ordinals``, ``main_question_vectors``), with positions [0, main) in the main
@@ -36,15 +37,35 @@ from ..answer.background import Background
 from ..store import Store, segment_rows
 from .embed import Embedder
 from .fusion import Weights
-from .index import Candidates, SearchIndex
+from .index import Candidates, GivenLexical, SearchIndex
+from .lexical import combined_scores
 
 _layouts = itertools.count(1)
 MERGE_AT = 2_000
 """Pairs in the delta past which a background merge starts (its search is exact, so it must stay small)."""
 MERGE_QUIET = 30.0
-"""Seconds without a change after which a pending delta is merged in the background, so that BM25's
-word statistics (each segment keeps its own until then) are a full rebuild's again soon after the
-last edit, not only once 2,000 pairs have changed."""
+"""Seconds without a change after which a pending delta is merged in the background: scores are
+already a full rebuild's, but each search then pays for the delta and for rescoring BM25 across
+segments, which a quiet spell is the cheap time to end."""
+
+
+def _together(
+    main: SearchIndex, delta: SearchIndex | None, removed: np.ndarray, query: str
+) -> tuple[GivenLexical | None, GivenLexical | None]:
+    """The query's BM25 in each segment with the word statistics of the live pairs of all of them
+    together (removed pairs out): what a full rebuild would score. (None, None) where an index
+    cached before document lengths were kept cannot say; each segment then scores on its own."""
+    fields = []
+    for name in ("lexical_questions", "lexical_answers"):
+        parts = [(getattr(main, name), ~removed)] + ([(getattr(delta, name), None)] if delta is not None else [])
+        found = combined_scores(parts, query)
+        if found is None:
+            return None, None
+        fields.append(found)
+    (q_scores, q_bound), (a_scores, a_bound) = fields
+    main_given = GivenLexical(q_scores[0], a_scores[0], q_bound, a_bound)
+    delta_given = GivenLexical(q_scores[1], a_scores[1], q_bound, a_bound) if delta is not None else None
+    return main_given, delta_given
 
 
 class _Stacked:
@@ -219,9 +240,10 @@ class SegmentedIndex:
             main, delta, removed = self.main, self.delta, self.removed
         split = main.size
         alive = ~removed if mask is None else (~removed & mask[:split])
-        parts = [main.search(query, vector, k, weights, alive if removed.any() or mask is not None else None)]
+        given = _together(main, delta, removed, query) if delta is not None or removed.any() else (None, None)
+        parts = [main.search(query, vector, k, weights, alive if removed.any() or mask is not None else None, given[0])]
         if delta is not None:
-            found = delta.search(query, vector, k, weights, None if mask is None else mask[split:])
+            found = delta.search(query, vector, k, weights, None if mask is None else mask[split:], given[1])
             parts.append(Candidates(found.order + split, found.fused, found.signals,
                                     np.where(found.matched_text >= 0, found.matched_text + len(main.q_ordinals), -1)))
         order = np.concatenate([p.order for p in parts])
