@@ -53,7 +53,7 @@ TABLE: tuple[Setting, ...] = (
     Setting("gap_confidence", 0.65, "answers under this confidence count towards gaps", float, low=0.0, high=1.0),
     # An edit is answered in milliseconds instead of after a full rebuild (2 s at 16k pairs, 2 min at
     # 1M), with the same answers and scores (retrieve/segments.py). Still opt-in: with it on by
-    # default, 9 tests fail, most reaching into a plain SearchIndex (from_cache, ann_questions), and
+    # default, 11 tests fail, most reaching into a plain SearchIndex (from_cache, ann_questions), and
     # an incremental site rebuild meets a merge as "the knowledge base changed": not yet looked into.
     Setting("live_index", False, "follow edits with a delta index and a removal mask, merged in the background"
             " (1 to opt in)", bool),
