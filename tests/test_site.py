@@ -364,3 +364,25 @@ def test_a_large_site_gets_a_page_per_letter(kb, tmp_path: Path, monkeypatch: py
     assert {p.relative_to(out).as_posix() for p in html_files(out)} <= reached
     page = lxml.html.fromstring((out / "q/how-do-i-delete-my-account.html").read_bytes())
     assert page.xpath("//nav[@aria-label='Breadcrumb']/a/@href")[-1] == "../topics/a.html#t-account"
+
+
+def test_a_site_follows_edits_made_through_live_segments(tmp_path: Path) -> None:
+    # With live segments an edited pair keeps its rowid at a new place (the old one masked): the build
+    # must read every pair at its newest place, not refuse the index as changed midway.
+    from oftenasked import KnowledgeBase, Settings
+    from oftenasked.retrieve.embed import HashEmbedder
+    from oftenasked.retrieve.segments import SegmentedIndex
+    from oftenasked.store import Store
+
+    kb = KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder(), settings=Settings(live_index=True))
+    kb.ingest([FIXTURES / "faq.jsonl", FIXTURES / "more.jsonl"], all_or_nothing=True)
+    out = tmp_path / "site"
+    build_site(kb, out, base_url=BASE, search=False)
+    kb.update_pair("invoice", answer="Invoices are under Billing, then Invoices, as PDF files (new: also by e-mail).")
+    kb.delete_pair("refund")
+    assert isinstance(kb.index, SegmentedIndex) and kb.index.delta_size == 1
+    again = build_site(kb, out, base_url=BASE, search=False)
+    where = pages_by_pair(out)
+    assert "refund" not in where and "also by e-mail" in (out / where["invoice"]).read_text(encoding="utf-8")
+    assert where["invoice"] in again.changed
+    kb.close()

@@ -151,19 +151,22 @@ def build_site(
 
     # Pairs in the search index's order, with their main question vectors.
     index = kb.index
+    # (Live segments: a changed pair's old place is masked and its newest place comes last, so the
+    # last position of a rowid wins; places of removed pairs match no row.)
     at_rowid = {int(r): i for i, r in enumerate(index.rowids)}
-    ordered: list[Pair | None] = [None] * index.size
+    placed: list[tuple[int, Pair]] = []
     content_hash: dict[str, str] = {}
     for rowid, digest, pair in kb.store.pair_rows():
-        if rowid in at_rowid:
-            ordered[at_rowid[rowid]] = pair
-            content_hash[pair.id] = digest
-    pairs = [p for p in ordered if p is not None]
-    if len(pairs) != index.size:
-        raise InputError("the knowledge base changed while the site was being built; run it again")
+        if rowid not in at_rowid:
+            raise InputError("the knowledge base changed while the site was being built; run it again")
+        placed.append((at_rowid[rowid], pair))
+        content_hash[pair.id] = digest
+    placed.sort(key=lambda found: found[0])
+    pairs = [pair for _, pair in placed]
     if not pairs:
         raise InputError("the knowledge base is empty: ingest some FAQ content first")
-    vectors = np.ascontiguousarray(index.main_question_vectors[np.arange(len(pairs))], dtype=np.float32)
+    positions = np.array([at for at, _ in placed], dtype=np.int64)
+    vectors = np.ascontiguousarray(index.main_question_vectors[positions], dtype=np.float32)
     needs = group_needs(pairs, vectors)
     report("Grouping questions", len(needs), len(needs))
     order = []
