@@ -53,9 +53,9 @@ TABLE: tuple[Setting, ...] = (
     Setting("gap_confidence", 0.65, "answers under this confidence count towards gaps", float, low=0.0, high=1.0),
     # An edit is answered in milliseconds instead of after a full rebuild (2 s at 16k pairs, 2 min at
     # 1M), with the same answers and scores (retrieve/segments.py). Still opt-in: with it on by
-    # default, 9 tests fail: 8 reach into a plain SearchIndex (from_cache, ann_questions, approximate)
-    # or expect a change to replace the index, and the cold-start test sees scipy imported: to be gone
-    # through before it is the default.
+    # default, 9 tests fail, all reaching into a plain SearchIndex (from_cache, coarse, ann_questions,
+    # approximate) or expecting a change to replace the index: to be gone through before it is the
+    # default.
     Setting("live_index", False, "follow edits with a delta index and a removal mask, merged in the background"
             " (1 to opt in)", bool),
     # For a PostgreSQL knowledge base with pgvector: from this size, a search's first pass is the HNSW
