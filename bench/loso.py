@@ -203,8 +203,12 @@ def fit_threshold(
     return THRESHOLDS[-1]
 
 
-def confidence_report(m: Matrix, weights: Weights, calibration: Calibration, threshold: float = THRESHOLD) -> Confidence:
-    p, right = top_confidence(m, weights, calibration)
+def confidence_report(
+    m: Matrix, weights: Weights, calibration: Calibration, threshold: float = THRESHOLD,
+    top: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Confidence:
+    """``top``: the first hits' confidence and rightness, when already worked out."""
+    p, right = top if top is not None else top_confidence(m, weights, calibration)
     given = p >= threshold
     return Confidence(
         ece=expected_calibration_error(zip(p.tolist(), right.tolist())),
@@ -222,7 +226,8 @@ def threshold_table(m: Matrix, weights: Weights, calibration: Calibration) -> st
     """At each threshold: the share of the answers given that were right, the share of questions
     answered, and the share of the unanswerable ones that got "no good answer"."""
     rows = ["| threshold | " + " | ".join(f"{t}" for t in TABLE_THRESHOLDS) + " |", "|---" * (len(TABLE_THRESHOLDS) + 1) + "|"]
-    reports = [confidence_report(m, weights, calibration, t) for t in TABLE_THRESHOLDS]
+    top = top_confidence(m, weights, calibration)
+    reports = [confidence_report(m, weights, calibration, t, top) for t in TABLE_THRESHOLDS]
     rows.append("| right | " + " | ".join(f"{r.precision:.1%}" for r in reports) + " |")
     rows.append("| coverage | " + " | ".join(f"{r.coverage:.1%}" for r in reports) + " |")
     rows.append("| unanswerable refused | " + " | ".join(f"{r.refused:.1%}" for r in reports) + " |")

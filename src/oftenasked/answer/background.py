@@ -116,6 +116,9 @@ def background(
     picked = np.unique(np.linspace(0, n - 1, num=min(sample, n)).astype(np.int64)).tolist()
     texts = dict(zip(picked, questions_at(picked)))
     seen: dict[str, list[float]] = {name: [] for name in SAMPLED}
+    # What a search for each question returns once its answer is gone: the hits kept, as the
+    # confidence model sees them (its first RIVALS); their questions are read once, for the margins.
+    kept_hits: list[tuple[np.ndarray, np.ndarray]] = []
     for i in picked:
         vector = np.asarray(vectors[i], dtype=np.float32)
         found = index.search(texts[i], vector, min(HITS, n), weights)
@@ -125,16 +128,18 @@ def background(
         keep = np.flatnonzero((found.order != i) & ~same)
         if not len(keep):
             continue
-        # What a search for this question returns once its answer is gone: the hits kept, as the
-        # confidence model sees them (its first RIVALS), and their margins.
         kept = keep[:RIVALS]
         first = int(kept[0])
         seen["fused"].append(float(found.fused[first]))
         seen["question"].append(float(found.signals["question"][first]))
         seen["answer"].append(float(found.signals["answer"][first]))
-        seen["margin"].append(float(margins(found.fused[kept], questions_at(found.order[kept].tolist()))[0]))
+        kept_hits.append((found.order[kept], found.fused[kept]))
     if not seen["fused"]:
         return Background()
+    positions = sorted({int(at) for order, _ in kept_hits for at in order})
+    question_of = dict(zip(positions, questions_at(positions)))
+    for order, fused in kept_hits:
+        seen["margin"].append(float(margins(fused, [question_of[int(at)] for at in order])[0]))
     return Background(
         fused=float(np.median(seen["fused"])),
         question=float(np.median(seen["question"])),

@@ -158,6 +158,8 @@ class SegmentedIndex:
         self.generation = generation
         self.removed = removed
         self.delta = delta
+        self._pending = delta is not None or bool(removed.any())
+        """Whether there is anything to merge (read on every search: kept, not scanned for)."""
         split = self.main.size
         self.rowids = np.concatenate([self.main.rowids, delta_rowids]).astype(np.int64)
         self.q_ordinals = np.concatenate([self.main.q_ordinals, delta.q_ordinals if delta else np.zeros(0, np.int32)])
@@ -178,8 +180,7 @@ class SegmentedIndex:
         """
         with self._lock:
             if self.store.generation() == self.generation:
-                pending = self.delta is not None or bool(self.removed.any())
-                if pending and time.monotonic() - self._changed_at >= self.merge_quiet:
+                if self._pending and time.monotonic() - self._changed_at >= self.merge_quiet:
                     self.merge_in_background()
                 return False
             self._changed_at = time.monotonic()
