@@ -10,6 +10,7 @@ from oftenasked import KnowledgeBase
 from oftenasked.retrieve.embed import HashEmbedder, default_embedder
 from oftenasked.store import Store
 
+from .conftest_browser import browser  # noqa: F401 - fixture: Debian's Chromium through Playwright
 from .conftest_pg import pg_server, pg_url  # noqa: F401 - fixtures: a real PostgreSQL, a fresh database per test
 
 # Every file a test reads is inside the repository: small licensed slices in tests/fixtures

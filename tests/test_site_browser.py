@@ -22,12 +22,13 @@ from oftenasked.publish.manifest import load
 from oftenasked.retrieve.embed import default_embedder
 
 from .conftest import SEED
+from .conftest_browser import needs_chromium
 from .site_helpers import BASE, crawl, make_kb
-from .test_web import ARGS, CHROMIUM, png_is_not_blank
+from .test_web import png_is_not_blank
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+    needs_chromium,
 ]
 
 
@@ -51,16 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, 
     yield f"http://127.0.0.1:{server.server_address[1]}/", out, where
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
