@@ -14,6 +14,7 @@ from oftenasked.retrieve import cache
 from oftenasked.retrieve.embed import HashEmbedder
 from oftenasked.retrieve.fusion import Weights
 from oftenasked.retrieve.index import SearchIndex
+from oftenasked.settings import Settings
 from oftenasked.store import Store
 
 from .conftest import DATA, SEED
@@ -27,8 +28,8 @@ QUESTIONS = [
 ]
 
 
-def _kb(path: Path) -> KnowledgeBase:
-    return KnowledgeBase(Store(path), embedder=HashEmbedder())
+def _kb(path: Path, live_index: bool = True) -> KnowledgeBase:
+    return KnowledgeBase(Store(path), embedder=HashEmbedder(), settings=Settings(live_index=live_index))
 
 
 def _summary(kb: KnowledgeBase) -> list[list[tuple[str, float, str, dict[str, float]]]]:
@@ -69,7 +70,7 @@ def test_cached_index_equals_a_fresh_build_array_for_array(tmp_path: Path) -> No
 
 def test_a_change_rebuilds_the_cache(tmp_path: Path) -> None:
     path = tmp_path / "kb.sqlite"
-    with _kb(path) as kb:
+    with _kb(path, live_index=False) as kb:  # every change a full rebuild
         kb.ingest([SEED])
         before = kb.index
         assert not kb.search("Strikethrough with GitHub Markdown")[0].pair.id.startswith("T001")
@@ -78,9 +79,28 @@ def test_a_change_rebuilds_the_cache(tmp_path: Path) -> None:
         assert after is not before and not after.from_cache
         assert kb.search("Strikethrough with GitHub Markdown")[0].pair.id.startswith("T001")
     stamp = json.loads((Path(str(path) + ".index") / "stamp.json").read_text())
-    with _kb(path) as kb:
+    with _kb(path, live_index=False) as kb:
         assert stamp["generation"] == kb.store.generation()
         assert kb.index.from_cache
+
+
+def test_with_live_segments_a_merge_writes_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    with _kb(path) as kb:  # (live segments: the default)
+        kb.ingest([SEED])
+        before = kb.index
+        kb.ingest([DATA / "stackfaq" / "corpus.jsonl"])
+        assert kb.search("Strikethrough with GitHub Markdown")[0].pair.id.startswith("T001")  # from the delta
+        assert kb.index is before and before.delta_size > 0  # type: ignore[attr-defined]
+        generation = kb.store.generation()
+        assert json.loads((Path(str(path) + ".index") / "stamp.json").read_text())["generation"] < generation
+        before.merge()  # type: ignore[attr-defined]  # (what the background merge does)
+        assert before.delta_size == 0 and not before.from_cache  # type: ignore[attr-defined]
+    stamp = json.loads((Path(str(path) + ".index") / "stamp.json").read_text())
+    with _kb(path) as kb:
+        assert stamp["generation"] == kb.store.generation() == generation
+        assert kb.index.from_cache and kb.index.delta_size == 0  # type: ignore[attr-defined]
+        assert kb.search("Strikethrough with GitHub Markdown")[0].pair.id.startswith("T001")
 
 
 def test_another_knowledge_base_at_the_same_path_is_never_served_the_old_cache(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from .models import Answer, Hit, IngestReport, Pair, Related
 from .retrieve import filters as filtering
 from .retrieve.embed import Embedder, embedder_named
 from .retrieve.fusion import Weights
-from .retrieve.index import SearchIndex
+from .retrieve.index import Searchable
 from .retrieve.live import SHARED_CANDIDATES, LiveIndex
 from .store import Store, is_server_url, open_store
 from .store.writer import SourceWriter, make_row, rederive_texts
@@ -211,14 +211,14 @@ class KnowledgeBase:
 
     # -- answering ----------------------------------------------------------------------
     @property
-    def index(self) -> SearchIndex:
+    def index(self) -> Searchable:
         return self._answering(lambda index: index)
 
     def index_ready(self) -> bool:
         """Whether the search index is built and current (answering then takes milliseconds)."""
         return self.retrieval.ready()
 
-    def _answering(self, work: Callable[[SearchIndex], T]) -> T:
+    def _answering(self, work: Callable[[Searchable], T]) -> T:
         """Run ``work`` on the current index inside one snapshot of the store, so that every pair it
         reads is as of the index's generation; a write meanwhile only means: try a newer snapshot."""
         for _ in range(ATTEMPTS):
@@ -248,7 +248,7 @@ class KnowledgeBase:
         question = check_question(question)
         return self._answering(lambda index: self._search(index, question, k, filters, mode))
 
-    def _search(self, index: SearchIndex, question: str, k: int, filters: Filters | None, mode: str) -> list[Hit]:
+    def _search(self, index: Searchable, question: str, k: int, filters: Filters | None, mode: str) -> list[Hit]:
         if index.size == 0:
             return []
         mask = filtering.mask(self.retrieval.filter_postings(index), index.size, filters, mode) if filters else None
@@ -291,7 +291,7 @@ class KnowledgeBase:
             return ()
         return self._answering(lambda index: self._related(index, question, top))
 
-    def _related(self, index: SearchIndex, question: str, top: int) -> tuple[Related, ...]:
+    def _related(self, index: Searchable, question: str, top: int) -> tuple[Related, ...]:
         if index.size == 0:
             return ()
         vector = self.retrieval.vector(question)

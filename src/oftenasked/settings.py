@@ -52,12 +52,11 @@ TABLE: tuple[Setting, ...] = (
     Setting("suggestions_auto", False, "apply suggestions without the editor's approval (default off)", bool),
     Setting("gap_confidence", 0.65, "answers under this confidence count towards gaps", float, low=0.0, high=1.0),
     # An edit is answered in milliseconds instead of after a full rebuild (2 s at 16k pairs, 2 min at
-    # 1M), with the same answers and scores (retrieve/segments.py). Still opt-in: with it on by
-    # default, 9 tests fail, all reaching into a plain SearchIndex (from_cache, coarse, ann_questions,
-    # approximate) or expecting a change to replace the index: to be gone through before it is the
-    # default.
-    Setting("live_index", False, "follow edits with a delta index and a removal mask, merged in the background"
-            " (1 to opt in)", bool),
+    # 1M), with the same answers and scores (retrieve/segments.py); a new process after an edit
+    # starts from the cached index and the change log instead of rebuilding. Off: every change is a
+    # full rebuild, as before live segments.
+    Setting("live_index", True, "follow edits with a delta index and a removal mask, merged in the background"
+            " (0: a full rebuild after every change)", bool),
     # For a PostgreSQL knowledge base with pgvector: from this size, a search's first pass is the HNSW
     # index in the database instead of a faiss index each server builds and holds. At 100k pairs
     # (bench/pgvector.py) in-process faiss searches in 2.5 ms against 5.5 ms through PostgreSQL, for

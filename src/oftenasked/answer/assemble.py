@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..models import Answer, Hit, Pair, Related
-from ..retrieve.index import Candidates, SearchIndex
+from ..retrieve.index import Candidates, Searchable
 from . import confidence
 from .background import Background
 from .related import select_related
@@ -31,7 +31,7 @@ def check_question(question: str) -> str:
 
 
 def hits(
-    index: SearchIndex,
+    index: Searchable,
     found: Candidates,
     pairs: Sequence[Pair],
     calibration: confidence.Calibration,
@@ -74,7 +74,7 @@ def answer(question: str, found: Sequence[Hit], top: int, threshold: float) -> A
 
 
 def related_choice(
-    index: SearchIndex,
+    index: Searchable,
     found: Candidates,
     lead_questions: Sequence[str],
     vector: np.ndarray,

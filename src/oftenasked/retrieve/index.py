@@ -23,7 +23,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -76,6 +76,30 @@ class Candidates:
     """Index of the question phrasing closest to the query, per pair in ``order``."""
 
 
+class Searchable(Protocol):
+    """What answering needs of a search index: a plain :class:`SearchIndex`, or live segments
+    (``retrieve/segments.py``: a main index, a delta and a mask) presenting the same face."""
+
+    generation: int
+    """The store's generation the index answers for."""
+    rowids: np.ndarray
+    """The pair at each position (positions are what :class:`Candidates` index)."""
+    q_ordinals: np.ndarray
+    main_question_vectors: Any
+    """Each pair's first question vector, by position (``v[i]``, ``v[array]``)."""
+    layout: int
+    """Changes whenever positions move at one generation (a merge of live segments); 0 if never."""
+
+    @property
+    def size(self) -> int: ...
+
+    def search(
+        self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None = None
+    ) -> Candidates: ...
+
+    def background(self, weights: Weights) -> Background: ...
+
+
 @dataclass
 class _Data:
     """The arrays an index is made of, as read from the store or from the cache."""
@@ -96,6 +120,8 @@ class SearchIndex:
     ``use_cache``: read and write the on-disk cache beside the knowledge base.
     """
 
+    layout = 0  # (positions never move within one built index)
+
     def __init__(
         self,
         store: Store,
@@ -104,14 +130,17 @@ class SearchIndex:
         ann: bool | None = None,
         coarse: bool | None = None,
         use_cache: bool = True,
+        stale_ok: bool = False,
     ) -> None:
         folder = cache.folder_for(store) if use_cache else None
         expected = cache.stamp(store, embedder.name, embedder.dim)
-        self.generation = int(expected["generation"])
         self.from_cache = False
         data: _Data | None = None
         approximate: tuple[AnnIndex, AnnIndex] | None = None
         server: ServerFirstPass | None = None
+        if folder is not None and not cache.fresh(folder, expected) and stale_ok:
+            # Live segments catch an older cache of this knowledge base up from the change log.
+            expected = cache.stale(folder, expected) or expected
         if folder is not None and cache.fresh(folder, expected):
             try:
                 data = _load(folder)
@@ -119,8 +148,9 @@ class SearchIndex:
                 self.from_cache = True
             except Exception:  # any damage (truncated file, another numpy): rebuild, never trust
                 data = None
+                expected = cache.stamp(store, embedder.name, embedder.dim)
         if data is None:
-            data, fields = _read(store, embedder)
+            data, fields, expected = _read(store, embedder)
             lexical = (LexicalIndex(fields[0]), LexicalIndex(fields[1]))
             first_pass = getattr(store, "first_pass", None)  # PostgreSQL with pgvector: its HNSW index
             if first_pass is not None and ann is not False:
@@ -158,6 +188,11 @@ class SearchIndex:
                 assert isinstance(q, np.ndarray) and isinstance(a, np.ndarray)  # in memory on this path
                 basis = cache.derived(folder, expected, "coarse_basis.npy", lambda: basis_for(q, a))
                 self.coarse = (CoarseIndex(q, basis), CoarseIndex(a, basis))
+        self.generation = int(expected["generation"])
+        self.seq: int | None = expected["seq"]
+        """The newest change-log entry the index holds (None: a store without the log)."""
+        self.seq_pair: int | None = expected["seq_pair"]
+        """The pair that entry logged: a knowledge base replaced at the same path does not log the same."""
         self._store = store
         self._folder = folder
         self.from_cache_or_saved = folder is not None and cache.fresh(folder, expected)
@@ -193,7 +228,9 @@ class SearchIndex:
         return found
 
     def _questions_at(self, positions: list[int]) -> list[str]:
-        return [p.question for p in self._store.pairs([int(self.rowids[i]) for i in positions])]
+        # By rowid, not by order: a live main segment may hold pairs removed since ("": none).
+        found = self._store.pairs_by_rowid([int(self.rowids[i]) for i in positions])
+        return [found[int(self.rowids[i])].question if int(self.rowids[i]) in found else "" for i in positions]
 
     @property
     def size(self) -> int:
@@ -379,14 +416,16 @@ def _want_ann(n_pairs: int) -> bool:
 
 
 # -- building, saving, loading ------------------------------------------------------------
-def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], list[str]]]:
+def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], list[str]], dict[str, Any]]:
     """Every text's vector, grouped by pair, and the two BM25 fields; one consistent snapshot.
 
-    Rows are streamed into preallocated arrays, so building holds the vectors once (float16)
-    and the field texts, not every row as Python objects. Vectors missing for this model
+    Also the cache stamp of what was read, taken in the same snapshot. Rows are streamed into
+    preallocated arrays, so building holds the vectors once (float16) and the field texts, not
+    every row as Python objects. Vectors missing for this model
     (another model, a cleared cache) are embedded once and stored.
     """
     with store.snapshot() as db:
+        stamp = cache.stamp(store, embedder.name, embedder.dim)  # (in the same snapshot: they agree)
         pair_rowids = rows.text_pair_rowids(db)
         position = {rowid: i for i, rowid in enumerate(pair_rowids)}
         n = len(pair_rowids)
@@ -438,7 +477,7 @@ def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], lis
         a_vectors=arrays["a"][0],
         a_owners=arrays["a"][1],
     )
-    return data, (fields[0], fields[1])
+    return data, (fields[0], fields[1]), stamp
 
 
 _ARRAYS = ("rowids", "q_vectors", "q_owners", "q_ordinals", "a_vectors", "a_owners")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import cast
 
 import numpy as np
 
@@ -28,7 +27,7 @@ from ..store.search_rows import filter_fields
 from .embed import Embedder
 from .filters import Postings, build_postings
 from .fusion import Weights
-from .index import Candidates, SearchIndex
+from .index import Candidates, Searchable, SearchIndex
 from .memo import GenerationCache
 from .segments import SegmentedIndex
 
@@ -48,7 +47,7 @@ class LiveIndex:
         self._embedder = embedder
         self.live = live
         """Follow edits with a delta segment and a removal mask (retrieve/segments.py), not a rebuild."""
-        self._index: SearchIndex | None = None
+        self._index: Searchable | None = None
         self._building = threading.Lock()
         self.vectors: GenerationCache[np.ndarray] = GenerationCache(QUERY_VECTORS)
         self.searches: GenerationCache[Candidates] = GenerationCache(RECENT_SEARCHES)
@@ -56,7 +55,7 @@ class LiveIndex:
         self.postings: GenerationCache[Postings] = GenerationCache(1)
         self._local = threading.local()
 
-    def current(self) -> SearchIndex:
+    def current(self) -> Searchable:
         """The index as of the store's generation now (built, or loaded from its cache, when stale).
 
         Called inside a snapshot, "now" is the snapshot's generation; when another thread has
@@ -76,11 +75,12 @@ class LiveIndex:
             if index is not None and index.generation > generation:
                 raise StaleIndex
             if self.live:  # a delta segment and a mask, not a rebuild (the live_index setting)
-                if index is None:
-                    index = cast(SearchIndex, SegmentedIndex(self.store, self._embedder()))
+                if not isinstance(index, SegmentedIndex):
+                    index = SegmentedIndex(self.store, self._embedder(),
+                                           index if isinstance(index, SearchIndex) else None)
                     self._index = index
                 else:
-                    cast(SegmentedIndex, index).refresh()
+                    index.refresh()
                 if index.generation != generation:  # (refreshed past this snapshot: take a newer one)
                     raise StaleIndex
                 return index
@@ -99,7 +99,7 @@ class LiveIndex:
         finally:
             self._local.ready_only = False
 
-    def use(self, index: SearchIndex) -> None:
+    def use(self, index: Searchable) -> None:
         """Answer from this index (one built with other options) for as long as it is current."""
         self._index = index
 
@@ -116,20 +116,20 @@ class LiveIndex:
         return cached
 
     def search(
-        self, index: SearchIndex, question: str, k: int, weights: Weights, mask: np.ndarray | None = None
+        self, index: Searchable, question: str, k: int, weights: Weights, mask: np.ndarray | None = None
     ) -> Candidates:
         """Candidates for a question. Unfiltered searches are kept for a moment, so that the answer
         and the related questions of one question (the page, the HTTP API) cost one search."""
         if mask is not None or k > SHARED_CANDIDATES or self.store.in_write():
             return index.search(question, self.vector(question), k, weights, mask)
-        key = (question, getattr(index, "layout", 0))  # (live segments: positions move at a merge)
+        key = (question, index.layout)  # (live segments: positions move at a merge)
         found = self.searches.get(key, index.generation)
         if found is None:
             found = index.search(question, self.vector(question), SHARED_CANDIDATES, weights)
             self.searches.put(key, index.generation, found)
         return head(found, k)
 
-    def pairs_at(self, index: SearchIndex, positions: Iterable[int]) -> list[Pair]:
+    def pairs_at(self, index: Searchable, positions: Iterable[int]) -> list[Pair]:
         """The pairs at these index positions, in order, as of the index's generation.
 
         Read in one snapshot of the store that is checked to be at that generation; any other
@@ -156,9 +156,9 @@ class LiveIndex:
             found.update(fresh)
         return [found[r] for r in rowids]
 
-    def filter_postings(self, index: SearchIndex) -> Postings:
+    def filter_postings(self, index: Searchable) -> Postings:
         """(field, value) -> positions of the pairs that have it; built once per index generation."""
-        key = getattr(index, "layout", 0)  # (live segments: positions move at a merge)
+        key = index.layout  # (live segments: positions move at a merge)
         postings = None if self.store.in_write() else self.postings.get(key, index.generation)
         if postings is None:
             with self.store.snapshot() as db:

@@ -18,9 +18,10 @@ number of pairs, average length and document frequencies, removed pairs out), as
 them would. So answers and scores are a full rebuild's before the merge as after it (up to float
 rounding; tested), and a merge is only housekeeping: it keeps the delta small and its search cheap.
 
-The layer presents the interface the knowledge base uses (``search``, ``rowids``, ``size``,
-``generation``, ``q_ordinals``, ``main_question_vectors``), with positions [0, main) in the main
-index and [main, main + delta) in the delta.
+The layer presents the interface the knowledge base uses (``index.Searchable``: ``search``,
+``rowids``, ``size``, ``generation``, ``q_ordinals``, ``main_question_vectors``, ``layout``), with
+positions [0, main) in the main index and [main, main + delta) in the delta; what the main segment
+was built with (``from_cache``, ``approximate``, ``coarse``) is read through.
 """
 
 from __future__ import annotations
@@ -90,20 +91,11 @@ class _Stacked:
         return out.reshape(*chosen.shape, self.shape[1])
 
 
-def _hashes(store: Store) -> tuple[int, dict[int, str], int | None]:
-    """The generation, every pair's content hash and the newest change logged, read in one snapshot."""
-    logged = store.schema_version >= segment_rows.CHANGE_LOG_VERSION
-    with store.snapshot() as db:
-        generation = store.generation()
-        hashes = segment_rows.content_hashes(db)
-        seq = segment_rows.last_change(db) if logged else None
-    return generation, hashes, seq
-
-
-def _changes(store: Store, seq: int | None) -> tuple[int, int, dict[int, str], set[int]] | None:
-    """(generation, newest change, content hashes now of the pairs changed since change ``seq``,
-    their rowids) in one snapshot; None when the log cannot say (none, or pruned past ``seq``)."""
-    if seq is None:
+def _changes(store: Store, seq: int | None, count: bool) -> tuple[int, int, set[int], set[int], int | None] | None:
+    """(generation, newest change, the rowids of the pairs changed since change ``seq``, those of
+    them that are pairs now, and with ``count`` how many pairs there are), read in one snapshot;
+    None when the log cannot say (no log, or pruned past ``seq``)."""
+    if seq is None or store.schema_version < segment_rows.CHANGE_LOG_VERSION:
         return None
     with store.snapshot() as db:
         generation = store.generation()
@@ -111,7 +103,18 @@ def _changes(store: Store, seq: int | None) -> tuple[int, int, dict[int, str], s
         if found is None:
             return None
         newest, rowids = found
-        return generation, newest, segment_rows.content_hashes_of(db, sorted(rowids)), rowids
+        present = set(segment_rows.content_hashes_of(db, sorted(rowids)))
+        return generation, newest, rowids, present, segment_rows.pair_count(db) if count else None
+
+
+def _same_log(store: Store, main: SearchIndex) -> bool:
+    """Whether the change log still holds the entry ``main`` was built at, for the same pair (else
+    the knowledge base at this path is not the one the cached index was built from)."""
+    if not main.seq:
+        return True
+    with store.snapshot() as db:
+        logged = segment_rows.change_at(db, main.seq)
+    return logged is None or logged == main.seq_pair
 
 
 def _copy_pairs(store: Store, rowids: Sequence[int], model: str) -> Store:
@@ -134,25 +137,28 @@ class SegmentedIndex:
         self._changed_at = time.monotonic()
         self._lock = threading.RLock()
         self._merging: threading.Thread | None = None
-        self._install(main)
+        self._install(main, stale_ok=main is None)
 
-    def _install(self, main: SearchIndex | None) -> None:
-        """A full build (or the one given) as the main segment, with an empty delta; then catch up."""
-        while True:
-            generation, hashes, seq = _hashes(self.store)
-            built = main if main is not None and main.generation == generation else SearchIndex(self.store, self.embedder)
-            main = None
-            if built.generation == generation:
-                break
+    def _install(self, main: SearchIndex | None, *, stale_ok: bool = False) -> None:
+        """A full build (or the one given) as the main segment, with an empty delta; then catch up.
+
+        ``stale_ok``: start from the on-disk cache of an older state of this knowledge base, if it
+        has one, and take in what the change log says changed since (a new process after an edit:
+        no full rebuild). Where the log cannot say, or does not add up, a full build instead."""
+        built = main if main is not None else SearchIndex(self.store, self.embedder, stale_ok=stale_ok)
         with self._lock:
             self.main = built
-            self._main_hashes = {int(r): hashes[int(r)] for r in built.rowids}
             self._main_position = {int(r): i for i, r in enumerate(built.rowids)}
-            self._seq = seq
-            """The newest change logged that the segments have taken in (None: no log, compare every hash)."""
-            self._touched: dict[int, str | None] = {}
-            """Rowid -> content hash now (None: deleted) of every pair changed since the main build."""
-            self._set(generation, np.zeros(built.size, dtype=bool), None, np.zeros(0, dtype=np.int64))
+            self._seq = built.seq
+            """The newest change logged that the segments have taken in (None: no log)."""
+            self._touched: dict[int, bool] = {}
+            """Rowid -> whether it is a pair now, for every pair changed since the main build."""
+            self._set(built.generation, np.zeros(built.size, dtype=bool), None, np.zeros(0, dtype=np.int64))
+            if built.generation == self.store.generation():
+                return
+            # From a cache of an older state: checked to add up to what a full build would hold.
+            if not _same_log(self.store, built) or not self._catch_up(check=True):
+                self._install(None)  # (a full build at the generation now)
 
     def _set(self, generation: int, removed: np.ndarray, delta: SearchIndex | None, delta_rowids: np.ndarray) -> None:
         self.generation = generation
@@ -175,8 +181,8 @@ class SegmentedIndex:
         """Follow the store's changes since the last refresh: mask, delta, and a merge when due.
 
         Cheap next to a rebuild: the pairs changed since the last refresh, from the change log
-        (migration 5; without it, or past its pruning, every pair's rowid and hash), and an index
-        over the changed pairs only. True when something changed.
+        (migration 5), and an index over the changed pairs only. Where the log cannot say (pruned
+        past the main build: over 100,000 changes), a full build. True when something changed.
         """
         with self._lock:
             if self.store.generation() == self.generation:
@@ -184,29 +190,39 @@ class SegmentedIndex:
                     self.merge_in_background()
                 return False
             self._changed_at = time.monotonic()
-            logged = _changes(self.store, self._seq)
-            if logged is not None and (logged[3] or logged[0] == self.generation):
-                generation, self._seq, now, rowids = logged
-                self._touched.update({r: now.get(r) for r in rowids})
-            else:  # (the generation moved with nothing logged: a change the log cannot see, e.g. by hand)
-                generation, hashes, self._seq = _hashes(self.store)
-                self._touched = {r: hashes.get(r) for r in set(hashes) | set(self._main_hashes)
-                                 if hashes.get(r) != self._main_hashes.get(r)}
-            removed = np.zeros(self.main.size, dtype=bool)
-            for rowid, current in self._touched.items():
-                position = self._main_position.get(rowid)
-                if position is not None and current != self._main_hashes[rowid]:
-                    removed[position] = True
-            changed = sorted(r for r, h in self._touched.items() if h is not None and self._main_hashes.get(r) != h)
-            delta = None
-            if changed:
-                memory = _copy_pairs(self.store, changed, self.embedder.name)
-                delta = SearchIndex(memory, self.embedder, ann=False, coarse=False, use_cache=False)
-                memory.close()
-            self._set(generation, removed, delta, np.asarray(changed, dtype=np.int64))
-            if len(changed) >= self.merge_at:
-                self.merge_in_background()
+            if not self._catch_up():
+                self._install(None)
             return True
+
+    def _catch_up(self, check: bool = False) -> bool:
+        """Mask and re-index the pairs the change log says changed since the main build; False
+        when it cannot say, or (``check``) when the result would not hold as many pairs as the
+        store (a cache that is not this knowledge base's after all)."""
+        logged = _changes(self.store, self._seq, check)
+        if logged is None:
+            return False
+        generation, seq, rowids, present, expected_size = logged
+        if not rowids and generation != self.generation:
+            return False  # (the generation moved with nothing logged: a change the log cannot see)
+        self._seq = seq
+        self._touched.update({r: r in present for r in rowids})
+        removed = np.zeros(self.main.size, dtype=bool)
+        for rowid in self._touched:
+            position = self._main_position.get(rowid)
+            if position is not None:
+                removed[position] = True
+        changed = sorted(r for r, now in self._touched.items() if now)
+        if expected_size is not None and self.main.size - int(removed.sum()) + len(changed) != expected_size:
+            return False  # (not what a full build would hold: never serve it)
+        delta = None
+        if changed:
+            memory = _copy_pairs(self.store, changed, self.embedder.name)
+            delta = SearchIndex(memory, self.embedder, ann=False, coarse=False, use_cache=False)
+            memory.close()
+        self._set(generation, removed, delta, np.asarray(changed, dtype=np.int64))
+        if len(changed) >= self.merge_at:
+            self.merge_in_background()
+        return True
 
     def background(self, weights: Weights) -> Background:
         """The main segment's (``SearchIndex.background``): the delta is small beside it."""
@@ -232,6 +248,24 @@ class SegmentedIndex:
     @property
     def delta_size(self) -> int:
         return 0 if self.delta is None else self.delta.size
+
+    # What the main segment was built with (how it searches, whether it came from the disk cache):
+    # the delta is always small and searched exactly.
+    @property
+    def from_cache(self) -> bool:
+        return self.main.from_cache
+
+    @property
+    def approximate(self) -> bool:
+        return self.main.approximate
+
+    @property
+    def ann_questions(self) -> Any:
+        return self.main.ann_questions
+
+    @property
+    def coarse(self) -> Any:
+        return self.main.coarse
 
     def search(
         self, query: str, vector: np.ndarray, k: int, weights: Weights, mask: np.ndarray | None = None

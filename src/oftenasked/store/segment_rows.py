@@ -26,6 +26,17 @@ def last_change(db: sqlite3.Connection) -> int:
     return int(db.execute("SELECT coalesce(max(seq), 0) FROM pair_changes").fetchone()[0])
 
 
+def change_at(db: sqlite3.Connection, seq: int) -> int | None:
+    """The rowid of the pair that change ``seq`` logged; None when it is not (or no longer) logged."""
+    row = db.execute("SELECT pair_rowid FROM pair_changes WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def pair_count(db: sqlite3.Connection) -> int:
+    """How many pairs there are (a full build of the search index holds them all)."""
+    return int(db.execute("SELECT count(*) FROM pairs").fetchone()[0])
+
+
 def changes_since(db: sqlite3.Connection, seq: int) -> tuple[int, set[int]] | None:
     """(newest entry, rowids of the pairs changed after entry ``seq``); None when that is not known
     (its entries after ``seq`` have been pruned away, or renumbered by hand)."""

@@ -182,10 +182,10 @@ class Store:
             rows = self.read_db.execute(sql + " ORDER BY p.rowid").fetchall()
             return [_pair(r) for r in rows]
         wanted = list(rowids)
-        by_rowid = self._pairs_by_rowid(wanted)
+        by_rowid = self.pairs_by_rowid(wanted)
         return [by_rowid[i] for i in wanted if i in by_rowid]
 
-    def _pairs_by_rowid(self, rowids: Sequence[int]) -> dict[int, Pair]:
+    def pairs_by_rowid(self, rowids: Sequence[int]) -> dict[int, Pair]:
         out: dict[int, Pair] = {}
         wanted = list(dict.fromkeys(rowids))
         for start in range(0, len(wanted), 500):
@@ -199,7 +199,7 @@ class Store:
         with self.snapshot():
             if self.generation() != generation:
                 return None
-            pairs = self._pairs_by_rowid(rowids)
+            pairs = self.pairs_by_rowid(rowids)
         return pairs
 
     def pairs_page(self, offset: int, limit: int) -> tuple[int, list[Pair]]:
