@@ -85,3 +85,19 @@ def test_an_index_built_after_a_scipy_free_load_is_the_usual_one(tmp_path: Path)
                     str(tmp_path / "out")], env=_env(), check=True, timeout=120)
     for name in ("data", "indices", "indptr"):
         assert np.array_equal(np.load(tmp_path / "out" / f"{name}.npy"), np.asarray(usual._bm25.scores[name]))
+
+
+def test_a_new_process_after_an_edit_catches_up_without_a_rebuild_or_scipy(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(index_module, "COARSE_MIN_PAIRS", 100)
+    path = tmp_path / "kb.sqlite"
+    with KnowledgeBase(Store(path), embedder=HashEmbedder()) as kb:
+        kb.ingest([DATA / "stackfaq" / "corpus.jsonl"])
+        best = kb.search("how do I delete my facebook account", k=1)[0].pair  # (the index and its cache)
+        edited = f"{best.answer} Edited."
+        kb.update_pair(best.id, answer=edited)  # into the delta
+    run = subprocess.run([sys.executable, "-c", ANSWER_COLD, str(path)], env=_env(), capture_output=True, text=True,
+                         timeout=120, check=True)
+    *answer, state = run.stdout.strip().splitlines()
+    shown = json.loads("\n".join(answer))
+    assert [a["answer"] for a in shown["answers"] + shown["did_you_mean"] if a["id"] == best.id] == [edited]
+    assert json.loads(state) == {"scipy": False}  # (the basis was read, not recomputed: ANSWER_COLD checks)
