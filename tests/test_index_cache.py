@@ -174,3 +174,19 @@ def test_a_staging_folder_left_by_a_killed_save_is_removed_at_the_next_start(tmp
         assert kb.ask("warm up").question == "warm up"  # a new start loads the index
     assert not left.exists() and not replaced.exists() and not stale.exists()
     assert busy.exists() and recent.exists() and folder.exists()
+
+
+def test_only_an_older_cache_of_the_same_file_and_model_is_a_starting_point(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    with _kb(path) as kb:
+        kb.ingest([SEED])
+        kb.search("running")
+        folder = Path(str(path) + ".index")
+        saved = json.loads((folder / "stamp.json").read_text())
+        now = cache.stamp(kb.store, kb.embedder.name, kb.embedder.dim)
+        assert cache.stale(folder, now) is None  # (fresh: not stale)
+        later = now | {"generation": now["generation"] + 3, "seq": now["seq"] + 3, "pairs": now["pairs"] + 1}
+        assert cache.stale(folder, later) == saved
+        for other in ({"model": "another-model"}, {"file": now["file"] + 1}, {"format": cache.FORMAT + 1},
+                      {"generation": now["generation"]}, {"seq": now["seq"] - 1}, {"seq": None}):
+            assert cache.stale(folder, later | other) is None, other

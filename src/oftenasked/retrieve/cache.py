@@ -93,7 +93,8 @@ def stale(folder: Path | None, expected: dict[str, Any]) -> dict[str, Any] | Non
         return None
     if not isinstance(found.get("seq"), int) or not isinstance(found.get("generation"), int):
         return None
-    if expected["seq"] is None or found["seq"] > expected["seq"] or found["generation"] > expected["generation"]:
+    # Strictly older: at the same generation any other stamp means another knowledge base.
+    if expected["seq"] is None or found["seq"] > expected["seq"] or found["generation"] >= expected["generation"]:
         return None
     return found
 
