@@ -127,16 +127,46 @@ def test_an_edit_made_with_plain_sqlite3_is_seen(tmp_path: Path) -> None:
 
 def test_answering_only_from_a_ready_index_never_rebuilds_it(tmp_path: Path) -> None:
     from oftenasked.errors import IndexNotReady
+    from oftenasked.settings import Settings
 
-    kb = _kb(tmp_path / "kb.sqlite")
+    kb = KnowledgeBase(Store(tmp_path / "kb.sqlite"), embedder=HashEmbedder(), settings=Settings(live_index=False))
+    kb.ingest([DATA / "stackfaq" / "corpus.jsonl"])
     kb.ask("how do I delete my facebook account")
     assert kb.index_ready()
     with kb.retrieval.ready_only():
         assert kb.ask("how do I delete my facebook account").answered  # ready: answered here
     kb.delete_pair(kb.pairs()[0].id)
+    assert not kb.index_ready()
     with kb.retrieval.ready_only(), pytest.raises(IndexNotReady):
         kb.ask("how do I delete my facebook account")  # stale: not rebuilt here
     assert kb.ask("how do I delete my facebook account").answered  # rebuilt where that is allowed
+    kb.close()
+
+
+def test_live_segments_catch_up_where_only_a_ready_index_may_answer(tmp_path: Path) -> None:
+    from oftenasked.errors import IndexNotReady
+    from oftenasked.retrieve import segments
+
+    kb = _kb(tmp_path / "kb.sqlite")  # (live segments: the default)
+    question = "how do I delete my facebook account"
+    best = kb.ask(question).best.pair
+    main = kb.index.main  # type: ignore[attr-defined]
+    kb.update_pair(best.id, answer=f"{best.answer} Edited.")
+    assert kb.index_ready()  # (live: a catch-up from the change log, milliseconds)
+    with kb.retrieval.ready_only():
+        assert [h.pair.answer for h in kb.ask(question, top=10).hits if h.pair.id == best.id] == [
+            f"{best.answer} Edited."]
+    assert kb.index.main is main  # type: ignore[attr-defined]  # (no full build)
+    kb.ingest_bytes("".join(f'{{"id": "n{i}", "question": "New question {i}?", "answer": "New answer {i}."}}\n'
+                            for i in range(segments.EVENT_LOOP_DELTA + 1)).encode(), "many.jsonl", "jsonl")
+    with kb.retrieval.ready_only(), pytest.raises(IndexNotReady):
+        kb.ask(question)  # a big delta: left to a worker thread
+    assert kb.ask("New question 7?").best.pair.id == "n7"
+    kb.store.db.execute("DROP TRIGGER pairs_delete_change")
+    kb.delete_pair("n7")  # (not logged: only a full build can take it in)
+    with kb.retrieval.ready_only(), pytest.raises(IndexNotReady):
+        kb.ask(question)
+    assert "n7" not in [h.pair.id for h in kb.search("New question 7?", k=10)]
     kb.close()
 
 

@@ -141,7 +141,7 @@ def build_app(kb: KnowledgeBase, config: ServerConfig) -> Any:
         logged = logging_limit.allow(client_of(request))
         if config.serialize and kb.index_ready():
             try:
-                with kb.retrieval.ready_only():  # a write since the check: rebuild in a worker thread
+                with kb.retrieval.ready_only():  # live segments catch up here; a full build: in a worker thread
                     return answer(body, logged)
             except IndexNotReady:
                 pass

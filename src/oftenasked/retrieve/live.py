@@ -68,8 +68,9 @@ class LiveIndex:
             # Asked inside a write of one's own: an index of uncommitted changes, for this caller
             # only (never shared, never cached on disk: the write may yet be rolled back).
             return SearchIndex(self.store, self._embedder(), use_cache=False)
-        if getattr(self._local, "ready_only", False):
-            raise IndexNotReady
+        ready_only = getattr(self._local, "ready_only", False)
+        if ready_only and not (self.live and isinstance(index, SegmentedIndex)):
+            raise IndexNotReady  # (a full build: seconds)
         with self._building:  # one build at a time; the others then find it built
             index = self._index
             if index is not None and index.generation > generation:
@@ -80,7 +81,7 @@ class LiveIndex:
                                            index if isinstance(index, SearchIndex) else None)
                     self._index = index
                 else:
-                    index.refresh()
+                    index.refresh(full_ok=not ready_only)  # (from the change log: milliseconds)
                 if index.generation != generation:  # (refreshed past this snapshot: take a newer one)
                     raise StaleIndex
                 return index
@@ -91,8 +92,9 @@ class LiveIndex:
 
     @contextmanager
     def ready_only(self) -> Iterator[None]:
-        """In this thread, answer only from an index that is ready: a rebuild raises
-        :class:`IndexNotReady` instead of taking seconds (the HTTP server's event loop)."""
+        """In this thread, answer only from an index that is ready or that live segments bring up
+        to date from the change log (milliseconds): a full build raises :class:`IndexNotReady`
+        instead of taking seconds (the HTTP server's event loop)."""
         self._local.ready_only = True
         try:
             yield
@@ -104,8 +106,12 @@ class LiveIndex:
         self._index = index
 
     def ready(self) -> bool:
-        """Whether the index is built and current (answering then takes milliseconds)."""
+        """Whether the index is built and current, or live segments that catch up in milliseconds
+        (answering then takes milliseconds; where the change log cannot say, ``ready_only`` still
+        refuses the full build)."""
         index = self._index
+        if self.live and isinstance(index, SegmentedIndex):
+            return True
         return index is not None and index.generation == self.store.generation()
 
     def vector(self, text: str) -> np.ndarray:

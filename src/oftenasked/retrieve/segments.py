@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..answer.background import Background
+from ..errors import IndexNotReady
 from ..store import Store, segment_rows
 from .embed import Embedder
 from .fusion import Weights
@@ -44,6 +45,9 @@ from .lexical import combined_scores
 _layouts = itertools.count(1)
 MERGE_AT = 2_000
 """Pairs in the delta past which a background merge starts (its search is exact, so it must stay small)."""
+EVENT_LOOP_DELTA = 200
+"""The largest delta a caller that must not wait (``refresh(full_ok=False)``: the HTTP server's event
+loop) builds itself, in milliseconds; a bigger one is left to a worker thread."""
 MERGE_QUIET = 30.0
 """Seconds without a change after which a pending delta is merged in the background: scores are
 already a full rebuild's, but each search then pays for the delta and for rescoring BM25 across
@@ -177,43 +181,49 @@ class SegmentedIndex:
         answer whose work overlapped a change of layout is worked out again (``KnowledgeBase``)."""
 
     # -- keeping up with the store -----------------------------------------------------------
-    def refresh(self) -> bool:
+    def refresh(self, *, full_ok: bool = True) -> bool:
         """Follow the store's changes since the last refresh: mask, delta, and a merge when due.
 
         Cheap next to a rebuild: the pairs changed since the last refresh, from the change log
         (migration 5), and an index over the changed pairs only. Where the log cannot say (pruned
-        past the main build: over 100,000 changes), a full build. True when something changed.
+        past the main build: over 100,000 changes), a full build; or, without ``full_ok``,
+        :class:`IndexNotReady` (for a caller that must not wait seconds). True when something changed.
         """
         with self._lock:
             if self.store.generation() == self.generation:
                 if self._pending and time.monotonic() - self._changed_at >= self.merge_quiet:
                     self.merge_in_background()
                 return False
-            self._changed_at = time.monotonic()
-            if not self._catch_up():
+            if not self._catch_up(most=None if full_ok else EVENT_LOOP_DELTA):
+                if not full_ok:
+                    raise IndexNotReady
                 self._install(None)
+            self._changed_at = time.monotonic()
             return True
 
-    def _catch_up(self, check: bool = False) -> bool:
+    def _catch_up(self, check: bool = False, most: int | None = None) -> bool:
         """Mask and re-index the pairs the change log says changed since the main build; False
-        when it cannot say, or (``check``) when the result would not hold as many pairs as the
-        store (a cache that is not this knowledge base's after all)."""
+        when it cannot say, when the delta would hold more than ``most`` pairs, or (``check``) when
+        the result would not hold as many pairs as the store (a cache that is not this knowledge
+        base's after all)."""
         logged = _changes(self.store, self._seq, check)
         if logged is None:
             return False
         generation, seq, rowids, present, expected_size = logged
         if not rowids and generation != self.generation:
             return False  # (the generation moved with nothing logged: a change the log cannot see)
-        self._seq = seq
-        self._touched.update({r: r in present for r in rowids})
+        touched = self._touched | {r: r in present for r in rowids}
         removed = np.zeros(self.main.size, dtype=bool)
-        for rowid in self._touched:
+        for rowid in touched:
             position = self._main_position.get(rowid)
             if position is not None:
                 removed[position] = True
-        changed = sorted(r for r, now in self._touched.items() if now)
+        changed = sorted(r for r, now in touched.items() if now)
         if expected_size is not None and self.main.size - int(removed.sum()) + len(changed) != expected_size:
             return False  # (not what a full build would hold: never serve it)
+        if most is not None and len(changed) > most:
+            return False
+        self._seq, self._touched = seq, touched  # (taken in only once it adds up)
         delta = None
         if changed:
             memory = _copy_pairs(self.store, changed, self.embedder.name)
