@@ -180,3 +180,18 @@ def test_asking_inside_a_write_sees_it_and_shares_nothing_of_it(tmp_path: Path) 
         raise RuntimeError("rolled back")
     assert kb.search(question, k=1)[0].pair.id == best  # the index of the rolled-back write was never shared
     kb.close()
+
+
+def test_where_only_a_ready_index_may_answer_nothing_waits_behind_a_build(tmp_path: Path) -> None:
+    from oftenasked.errors import IndexNotReady
+
+    kb = _kb(tmp_path / "kb.sqlite")
+    question = "how do I delete my facebook account"
+    best = kb.ask(question).best.pair
+    kb.update_pair(best.id, answer=f"{best.answer} Edited.")
+    with kb.retrieval._building:  # (another thread's build under way)
+        with kb.retrieval.ready_only(), pytest.raises(IndexNotReady):
+            kb.ask(question)
+    with kb.retrieval.ready_only():
+        assert any(h.pair.answer.endswith("Edited.") for h in kb.ask(question, top=10).hits)
+    kb.close()

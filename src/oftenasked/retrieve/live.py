@@ -71,24 +71,34 @@ class LiveIndex:
         ready_only = getattr(self._local, "ready_only", False)
         if ready_only and not (self.live and isinstance(index, SegmentedIndex)):
             raise IndexNotReady  # (a full build: seconds)
-        with self._building:  # one build at a time; the others then find it built
-            index = self._index
-            if index is not None and index.generation > generation:
-                raise StaleIndex
-            if self.live:  # a delta segment and a mask, not a rebuild (the live_index setting)
-                if not isinstance(index, SegmentedIndex):
-                    index = SegmentedIndex(self.store, self._embedder(),
-                                           index if isinstance(index, SearchIndex) else None)
-                    self._index = index
-                else:
-                    index.refresh(full_ok=not ready_only)  # (from the change log: milliseconds)
-                if index.generation != generation:  # (refreshed past this snapshot: take a newer one)
-                    raise StaleIndex
-                return index
-            if index is None or index.generation != generation:
-                index = SearchIndex(self.store, self._embedder())
+        # One build at a time; the others then find it built. A caller that must not wait (the
+        # event loop) does not queue behind a build another thread has begun: it hands over.
+        if not self._building.acquire(blocking=not ready_only):
+            raise IndexNotReady
+        try:
+            return self._current(generation, ready_only)
+        finally:
+            self._building.release()
+
+    def _current(self, generation: int, ready_only: bool) -> Searchable:
+        """:meth:`current`'s build or catch-up, under ``_building``."""
+        index = self._index
+        if index is not None and index.generation > generation:
+            raise StaleIndex
+        if self.live:  # a delta segment and a mask, not a rebuild (the live_index setting)
+            if not isinstance(index, SegmentedIndex):
+                index = SegmentedIndex(self.store, self._embedder(),
+                                       index if isinstance(index, SearchIndex) else None)
                 self._index = index
+            else:
+                index.refresh(full_ok=not ready_only)  # (from the change log: milliseconds)
+            if index.generation != generation:  # (refreshed past this snapshot: take a newer one)
+                raise StaleIndex
             return index
+        if index is None or index.generation != generation:
+            index = SearchIndex(self.store, self._embedder())
+            self._index = index
+        return index
 
     @contextmanager
     def ready_only(self) -> Iterator[None]:
