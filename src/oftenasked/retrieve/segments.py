@@ -3,10 +3,12 @@
 A full rebuild of the search index reads every vector and re-tokenises every text (2.5 s at 16k
 pairs, about 2 minutes at 1M). :class:`SegmentedIndex` instead keeps the main
 :class:`~.index.SearchIndex` as it was built and, when the store's generation moves on, reads only
-which pairs changed (from the change log of migration 5, then those pairs' content hashes; every
-pair's hash only when the log cannot say): pairs removed or changed are masked out of
-the main index at once, and pairs added or changed go into a delta index built over just them,
-searched beside the main one. Once the delta grows past ``MERGE_AT`` pairs, or ``MERGE_QUIET``
+which pairs changed, from the change log of migration 5 (a full build only where the log cannot
+say: pruned past the main build, or a change it missed): pairs removed or changed are masked out
+of the main index at once, and pairs added or changed go into a delta index built over just them,
+searched beside the main one. A new process starts the same way from the index cached before the
+last changes (``cache.stale``: same file, model and format; checked against the log and the pair
+count), so an edit made elsewhere is not a full rebuild for the next ``oftenasked ask`` either. Once the delta grows past ``MERGE_AT`` pairs, or ``MERGE_QUIET``
 seconds after the last change (or on demand), a full rebuild runs in a background thread and is
 swapped in, as Lucene and tantivy merge segments; searches keep going on the old segments meanwhile.
 
