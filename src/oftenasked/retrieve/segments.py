@@ -8,9 +8,10 @@ say: pruned past the main build, or a change it missed): pairs removed or change
 of the main index at once, and pairs added or changed go into a delta index built over just them,
 searched beside the main one. A new process starts the same way from the index cached before the
 last changes (``cache.stale``: same file, model and format; checked against the log and the pair
-count), so an edit made elsewhere is not a full rebuild for the next ``oftenasked ask`` either. Once the delta grows past ``MERGE_AT`` pairs, or ``MERGE_QUIET``
-seconds after the last change (or on demand), a full rebuild runs in a background thread and is
-swapped in, as Lucene and tantivy merge segments; searches keep going on the old segments meanwhile.
+count), so an edit made elsewhere is not a full rebuild for the next ``oftenasked ask`` either.
+Once the delta grows past ``MERGE_AT`` pairs, or ``MERGE_QUIET`` seconds after the last change (or
+on demand), a full rebuild runs in a background thread and is swapped in, as Lucene and tantivy
+merge segments; searches keep going on the old segments meanwhile.
 
 What is exact before a merge: which pairs can be found (removed ones never are), each pair's vector
 signals (cosine to its questions and answer passages: they do not depend on the other pairs), and
