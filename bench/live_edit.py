@@ -6,8 +6,10 @@ For each knowledge base (a copy of the bundled starter; 100k and 1m are speed.py
 built on first use in its work folder), the index is built first, then for each of ``--edits`` pairs:
 its answer is edited through ``KnowledgeBase.update_pair`` and the clock runs until ``ask`` returns
 the edited answer (the real model embeds the question). Baseline: the full rebuild that every edit
-costs today; ``OFTENASKED_LIVE_INDEX=1`` is the delta segment and removal mask (retrieve/segments.py).
-Then a pair is deleted and the time until it is no longer found is measured the same way.
+costs without live segments (``OFTENASKED_LIVE_INDEX=0``); the default is the delta segment and
+removal mask (retrieve/segments.py). Then a pair is deleted and the time until it is no longer found
+is measured the same way. Last, an answer is edited by one process and a new ``oftenasked ask``
+process is timed until it has printed the edited answer (the index cache on disk is from before).
 """
 
 from __future__ import annotations
