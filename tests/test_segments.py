@@ -162,13 +162,9 @@ def test_answers_remembered_before_a_merge_are_not_used_after_it(tmp_path: Path)
         assert filtered[0].pair.id == "main-0" and all(h.pair.origin == str(tmp_path / "main.jsonl") for h in filtered)
 
 
-def test_a_refresh_reads_only_the_pairs_the_change_log_names(kb: KnowledgeBase, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from oftenasked.store import segment_rows
-
+def test_a_refresh_reads_only_the_pairs_the_change_log_names(kb: KnowledgeBase, tmp_path: Path) -> None:
     live = SegmentedIndex(kb.store, kb.embedder)
     main = live.main
-    monkeypatch.setattr(segment_rows, "content_hashes", lambda db: pytest.fail("every pair's hash read"))
     questions = edit(kb, tmp_path)
     assert live.refresh() and live.main is main  # every change was logged: no rebuild, a delta
     rebuilt = SearchIndex(kb.store, kb.embedder, use_cache=False)
@@ -254,10 +250,9 @@ def test_a_cached_index_whose_log_does_not_add_up_is_rebuilt(tmp_path: Path) -> 
         assert kb.ask(kb.pair("main-5").question).best.pair.answer == "Changed again."
 
 
-def test_live_segments_follow_the_change_log_on_postgres(pg_url: str, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_segments_follow_the_change_log_on_postgres(pg_url: str, tmp_path: Path) -> None:
     from oftenasked.settings import Settings
-    from oftenasked.store import open_store, segment_rows
+    from oftenasked.store import open_store
 
     with KnowledgeBase(open_store(pg_url), embedder=HashEmbedder(), settings=Settings(live_index=True)) as kb:
         kb.ingest([SEED, faq(tmp_path / "main.jsonl", "main", 50)])
@@ -265,12 +260,13 @@ def test_live_segments_follow_the_change_log_on_postgres(pg_url: str, tmp_path: 
         assert kb.ask(question).best.pair.id == "main-7"
         logged = kb.store.db.execute("SELECT count(*) FROM pair_changes").fetchone()[0]
         assert logged >= len(kb)
-        monkeypatch.setattr(segment_rows, "content_hashes", lambda db: pytest.fail("every hash read"))
+        main = kb.index.main  # type: ignore[attr-defined]
         kb.update_pair("main-7", answer="For foot pain case7 in main: rest, then cycle gently.")
         assert kb.ask(question).best.pair.answer == "For foot pain case7 in main: rest, then cycle gently."
         kb.delete_pair("main-7")
         assert "main-7" not in [h.pair.id for h in kb.search(question, k=50)]
         assert kb.store.db.execute("SELECT count(*) FROM pair_changes").fetchone()[0] == logged + 2
+        assert kb.index.main is main  # type: ignore[attr-defined]  # (followed from the log: no rebuild)
 
 
 def test_an_answer_that_overlaps_a_merge_is_worked_out_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

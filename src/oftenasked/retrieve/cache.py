@@ -82,9 +82,8 @@ def stale(folder: Path | None, expected: dict[str, Any]) -> dict[str, Any] | Non
     Only live segments use one (``retrieve/segments.py``): they mask and re-index what the change
     log says changed since, so a new process after an edit loads the cache instead of rebuilding
     (about 2 minutes at a million pairs)."""
-    if folder is None:
+    if folder is None:  # (no sweep: :func:`fresh`, asked first, has swept)
         return None
-    sweep(folder)
     try:
         found = json.loads((folder / "stamp.json").read_text())
     except (OSError, ValueError):

@@ -150,7 +150,7 @@ class SearchIndex:
                 data = None
                 expected = cache.stamp(store, embedder.name, embedder.dim)
         if data is None:
-            data, fields, expected = _read(store, embedder)
+            data, fields, expected = _read(store, embedder, expected)
             lexical = (LexicalIndex(fields[0]), LexicalIndex(fields[1]))
             first_pass = getattr(store, "first_pass", None)  # PostgreSQL with pgvector: its HNSW index
             if first_pass is not None and ann is not False:
@@ -229,8 +229,9 @@ class SearchIndex:
 
     def _questions_at(self, positions: list[int]) -> list[str]:
         # By rowid, not by order: a live main segment may hold pairs removed since ("": none).
-        found = self._store.pairs_by_rowid([int(self.rowids[i]) for i in positions])
-        return [found[int(self.rowids[i])].question if int(self.rowids[i]) in found else "" for i in positions]
+        rowids = [int(self.rowids[i]) for i in positions]
+        found = self._store.pairs_by_rowid(rowids)
+        return [found[r].question if r in found else "" for r in rowids]
 
     @property
     def size(self) -> int:
@@ -416,16 +417,20 @@ def _want_ann(n_pairs: int) -> bool:
 
 
 # -- building, saving, loading ------------------------------------------------------------
-def _read(store: Store, embedder: Embedder) -> tuple[_Data, tuple[list[str], list[str]], dict[str, Any]]:
+def _read(
+    store: Store, embedder: Embedder, stamped: dict[str, Any]
+) -> tuple[_Data, tuple[list[str], list[str]], dict[str, Any]]:
     """Every text's vector, grouped by pair, and the two BM25 fields; one consistent snapshot.
 
-    Also the cache stamp of what was read, taken in the same snapshot. Rows are streamed into
+    Also the cache stamp of what was read: ``stamped`` where the snapshot is at its generation (the
+    database moves the generation on every change), else taken anew in it. Rows are streamed into
     preallocated arrays, so building holds the vectors once (float16) and the field texts, not
     every row as Python objects. Vectors missing for this model
     (another model, a cleared cache) are embedded once and stored.
     """
     with store.snapshot() as db:
-        stamp = cache.stamp(store, embedder.name, embedder.dim)  # (in the same snapshot: they agree)
+        stamp = stamped if store.generation() == stamped["generation"] else cache.stamp(
+            store, embedder.name, embedder.dim)  # (taken in this snapshot: stamp and data agree)
         pair_rowids = rows.text_pair_rowids(db)
         position = {rowid: i for i, rowid in enumerate(pair_rowids)}
         n = len(pair_rowids)

@@ -11,12 +11,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-
-def content_hashes(db: sqlite3.Connection) -> dict[int, str]:
-    """Every pair's rowid and content hash: what tells a changed pair from one left as it was."""
-    return {int(r): str(h) for r, h in db.execute("SELECT rowid, content_hash FROM pairs")}
-
-
 CHANGE_LOG_VERSION = 5
 """The schema version from which the change log exists (store/migrations.py)."""
 
