@@ -38,7 +38,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT / "src"))
 
 from oftenasked import KnowledgeBase  # noqa: E402
-from oftenasked.retrieve.embed import default_embedder  # noqa: E402
+from oftenasked.retrieve.embed import Embedder, default_embedder  # noqa: E402
 from oftenasked.store import Store  # noqa: E402
 
 NAMES = ("stackfaq", "mediqa", "semeval", "mqp", "covid", "starter")
@@ -87,9 +87,22 @@ def _queries(path: Path) -> list[tuple[str, str]]:
     return [(str(r["id"]), str(r["text"]).strip()[:MAX_QUERY_CHARS]) for r in read_jsonl(path)]
 
 
+EMBEDDER: Embedder | None = None
+"""Another model to build the knowledge bases with (``bench/fine_tune.py``); None: the bundled one."""
+
+
+def embedder() -> Embedder:
+    return EMBEDDER or default_embedder()
+
+
+def _kb_path(name: str) -> Path:
+    tag = "" if EMBEDDER is None else f"-{EMBEDDER.name}"
+    return OUT / f"dev-{name}{tag}.sqlite"
+
+
 def _kb(name: str, records: list[dict[str, object]]) -> KnowledgeBase:
     OUT.mkdir(parents=True, exist_ok=True)
-    kb = KnowledgeBase(Store(OUT / f"dev-{name}.sqlite"), embedder=default_embedder())
+    kb = KnowledgeBase(Store(_kb_path(name)), embedder=embedder())
     data = "\n".join(json.dumps(r) for r in records).encode()
     kb.ingest_sources([(f"{name}.jsonl", data)], all_or_nothing=True)
     return kb
@@ -153,9 +166,14 @@ def covid() -> DevSet:
 
 
 def starter() -> DevSet:
-    from oftenasked.starter import starter_kb_path
+    from oftenasked.starter import SOURCES, _data, starter_kb_path
 
-    kb = KnowledgeBase(Store(starter_kb_path()), embedder=default_embedder())
+    if EMBEDDER is None:
+        kb = KnowledgeBase(Store(starter_kb_path()), embedder=default_embedder())
+    else:  # the starter's sources, embedded by that model (its shipped vectors are the bundled model's)
+        OUT.mkdir(parents=True, exist_ok=True)
+        kb = KnowledgeBase(Store(_kb_path("starter")), embedder=EMBEDDER)
+        kb.ingest_sources([(f"starter:{n}", _data(n)) for n in SOURCES], all_or_nothing=True)
     bench_data = ROOT / "bench" / "data"
     return DevSet("starter", kb, _queries(bench_data / "starter-questions.jsonl"), read_qrels(bench_data / "starter-qrels.tsv"))
 
@@ -200,7 +218,8 @@ def _norm(text: str) -> str:
 def signals(ds: DevSet) -> Matrix:
     """Every signal of every (query, pair), exactly as the search index computes them; cached."""
     kb = ds.kb
-    index = kb.index
+    # The whole index as one search index (live segments hold none pending on a knowledge base just opened).
+    index = getattr(kb.index, "main", kb.index)
     pairs = kb.store.pairs([int(r) for r in index.rowids])
     ids = [p.id for p in pairs]
     texts = [t for _, t in ds.queries]
