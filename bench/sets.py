@@ -38,6 +38,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT / "src"))
 
 from oftenasked import KnowledgeBase  # noqa: E402
+from oftenasked.evaluate import read_qrels  # noqa: E402
 from oftenasked.retrieve.embed import Embedder, default_embedder  # noqa: E402
 from oftenasked.store import Store  # noqa: E402
 
@@ -69,18 +70,6 @@ class DevSet:
 
 def read_jsonl(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def read_qrels(path: Path) -> dict[str, dict[str, int]]:
-    """``query_id, doc_or_pair_id, grade`` with a header (the sets name the middle column either way)."""
-    out: dict[str, dict[str, int]] = {}
-    with open(path, encoding="utf-8", newline="") as handle:
-        rows = csv.reader(handle, delimiter="\t")
-        next(rows)
-        for row in rows:
-            if row:
-                out.setdefault(row[0], {})[row[1]] = int(row[2])
-    return out
 
 
 def _queries(path: Path) -> list[tuple[str, str]]:

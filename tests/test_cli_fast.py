@@ -56,3 +56,27 @@ def test_related_page_sources_export_remove(kb_file) -> None:
 def test_an_unknown_embedder_is_a_clear_error(kb_file) -> None:
     result = CliRunner().invoke(cli, ["ask", "x", "--kb", str(kb_file)], env={"OFTENASKED_EMBEDDER": "bert"})
     assert result.exit_code == 1 and "unknown embedder 'bert'" in result.output
+
+
+def test_eval_reads_judgements_as_datasets_write_them(kb_file, tmp_path) -> None:
+    """``doc_id`` or ``pair_id`` in the header, or TREC qrels: the same judgements, the same scores."""
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text("\n".join((DATA / "stackfaq" / "queries.jsonl").read_text().splitlines()[:40]))
+    rows = [line.split("\t") for line in (DATA / "stackfaq" / "qrels.tsv").read_text().splitlines()[1:]]
+    pair_id, trec = tmp_path / "pair_id.tsv", tmp_path / "qrels.trec"
+    pair_id.write_text("query_id\tpair_id\tgrade\n" + "\n".join("\t".join(r) for r in rows))
+    trec.write_text("\n".join(f"{q} 0 {d} {g}" for q, d, g in rows))
+
+    def metrics(qrels) -> dict:  # type: ignore[no-untyped-def]
+        result = run("eval", str(queries), str(qrels), "--kb", str(kb_file), "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["metrics"]
+
+    expected = metrics(DATA / "stackfaq" / "qrels.tsv")
+    assert expected["MRR@10"] > 0 and metrics(pair_id) == expected and metrics(trec) == expected
+    wrong = tmp_path / "wrong.tsv"
+    wrong.write_text("question\tanswer\tscore\nq1\tp1\t1\n")
+    result = run("eval", str(queries), str(wrong), "--kb", str(kb_file))
+    assert result.exit_code != 0 and "wrong.tsv, line 1" in result.output and "pair_id" in result.output
+    wrong.write_text("query_id\tpair_id\tgrade\nq1\tp1\n")
+    assert "wrong.tsv, line 2" in run("eval", str(queries), str(wrong), "--kb", str(kb_file)).output

@@ -341,7 +341,10 @@ def run(queries: str, kb_path: str | None, top: int) -> None:
 @JSON_OPTION
 @_errors_to_clicks
 def evaluate(queries: str, qrels: str, kb_path: str | None, min_grade: int, as_json: bool) -> None:
-    """Score the knowledge base on QUERIES.jsonl against QRELS.tsv (MRR@10, nDCG@10, P@1, Recall@10)."""
+    """Score the knowledge base on QUERIES.jsonl against QRELS (MRR@10, nDCG@10, P@1, Recall@10).
+
+    QRELS: a TSV with a header query_id, doc_id (or pair_id), grade; or TREC qrels (query_id 0 doc_id grade).
+    """
     from .evaluate import evaluate_kb, read_qrels, read_queries
 
     judgements = read_qrels(qrels)

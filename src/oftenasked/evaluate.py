@@ -7,7 +7,6 @@ at that threshold, the share whose answer is relevant, and the share it answers 
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,21 +38,34 @@ def read_queries(path: str | Path) -> list[tuple[str, str]]:
     return out
 
 
+QRELS_COLUMNS = (("query_id", "qid"), ("doc_id", "pair_id", "docid", "id"), ("grade", "relevance", "rel", "label"))
+"""The names a judgements file's header may give its three columns (datasets name the middle one either way)."""
+_QRELS_FORMATS = "a TSV with a header query_id<TAB>doc_id (or pair_id)<TAB>grade, or TREC qrels (query_id 0 doc_id grade)"
+
+
 def read_qrels(path: str | Path) -> dict[str, dict[str, int]]:
-    """Judgements from a TSV with a header ``query_id, doc_id, grade``."""
+    """Judgements ``{query_id: {pair_id: grade}}`` from a TSV with a header (see :data:`QRELS_COLUMNS`)
+    or from TREC qrels (``query_id iteration doc_id grade``, whitespace-separated, no header)."""
     qrels: dict[str, dict[str, int]] = {}
     with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t")
-        header = next(reader, None)
-        if not header or header[:3] != ["query_id", "doc_id", "grade"]:
-            raise IngestError(str(path), "the header must be query_id<TAB>doc_id<TAB>grade", line=1)
-        for number, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            try:
-                qrels.setdefault(row[0], {})[row[1]] = int(row[2])
-            except (IndexError, ValueError):
-                raise IngestError(str(path), "expected query_id<TAB>doc_id<TAB>grade", line=number) from None
+        lines = [(number, line.rstrip("\r\n")) for number, line in enumerate(handle, start=1) if line.strip()]
+    if not lines:
+        return qrels
+    first = lines[0][1].split()
+    trec = len(first) == 4 and first[3].lstrip("-").isdigit()
+    if not trec:
+        header = [name.strip().lower() for name in lines[0][1].split("\t")]
+        if len(header) < 3 or any(name not in names for name, names in zip(header, QRELS_COLUMNS)):
+            raise IngestError(str(path), f"not judgements: expected {_QRELS_FORMATS}", line=1)
+        lines = lines[1:]
+    for number, line in lines:
+        row = line.split() if trec else line.split("\t")
+        try:
+            query, pair, grade = (row[0], row[2], row[3]) if trec else (row[0], row[1], row[2])
+            qrels.setdefault(query, {})[pair] = int(grade)
+        except (IndexError, ValueError):
+            expected = "query_id 0 doc_id grade" if trec else "query_id<TAB>doc_id<TAB>grade"
+            raise IngestError(str(path), f"expected {expected}", line=number) from None
     return qrels
 
 
