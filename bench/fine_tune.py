@@ -163,13 +163,13 @@ def main() -> None:
         model = FineTuned(onnx_of(weights), f"ft-{held}-{tag}")
         devsets.EMBEDDER = model
         ds = devsets.LOADERS[held]()
-        m = devsets.signals(ds)
         devsets.EMBEDDER = None
-        loso.KBS[held] = ds
+        # Under a name of its own: loso keeps each set's knowledge base and background by name.
+        ds.name = f"{held}-{model.name}"
+        m = devsets.signals(ds)
+        loso.KBS[ds.name] = ds
         w, cal = loso.default_fitter("mean", features)(train_sets)
         for label, (dset, mat) in (("bundled", base[held]), ("fine-tuned", (ds, m))):
-            loso.KBS[held] = dset
-            loso._BACKGROUNDS.pop((held, w), None)  # (keyed by the set's name: each model has its own)
             ours = loso.metrics(dset, mat, loso.scores(mat, w, mat.allowed))
             emb = {
                 name: loso.metrics(dset, mat, np.where(mat.allowed, mat.values[key], -np.inf))["MRR@10"]
@@ -183,8 +183,6 @@ def main() -> None:
                 flush=True,
             )
         print(loso.threshold_table(m, w, cal), flush=True)
-        loso.KBS[held] = base[held][0]  # (the next fold fits on this set with the bundled model)
-        loso._BACKGROUNDS.pop((held, w), None)
 
 
 if __name__ == "__main__":
